@@ -1,0 +1,56 @@
+// The engine: what cmd/ calls. One function per verb, plain option structs in, reports out.
+// cmd/ includes only this header (plus lib/util/*), so everything a verb decides lives below it.
+//
+// Reports for `info` and `version` are JSON values whose keys are podman's, so --format
+// templates and scripts written for podman work unchanged.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "lib/config/config.h"
+#include "lib/config/environment.h"
+#include "lib/util/error.h"
+
+namespace nook::engine {
+
+// The global flags, as given (unset when the user did not pass them).
+struct GlobalFlags {
+  std::optional<std::string> root;
+  std::optional<std::string> runroot;
+  std::optional<std::string> storage_driver;
+  std::optional<std::string> log_level;
+};
+
+// Everything a command needs to know about its surroundings, loaded once per invocation.
+struct Settings {
+  config::Environment env;
+  config::Config config;
+};
+
+// Takes the process environment snapshot and loads the configuration with podman's file
+// precedence, then nook.conf, NOOK_* variables and the global flags.
+[[nodiscard]] Result<Settings> load_settings(const GlobalFlags& flags);
+
+// `nook version`: {"Client": {"APIVersion", "Version", "CompilerVersion", "GitCommit", "BuiltTime",
+// "Built", "OsArch", "Os"}}.
+nlohmann::json version_report();
+
+// `nook info`: podman's keys (host, store, registries, plugins, version) plus nook's own where
+// podman has none (host.helpers, store.graphDriverReason, host.subordinateRanges ...).
+[[nodiscard]] Result<nlohmann::json> system_info(const Settings& settings);
+
+// --format handling shared by every verb (see lib/format/template.h for the semantics).
+bool is_json_format(std::string_view format);
+// A user template over one object, normalized as podman does (\t, \n escapes, trailing newline),
+// output aligned through podman's tabwriter.
+[[nodiscard]] Result<std::string> render_template(std::string_view format, const nlohmann::json& data);
+// A built-in template (nook's own default output) over one object, through the tabwriter.
+[[nodiscard]] Result<std::string> render_table_text(std::string_view format, const nlohmann::json& data);
+// YAML as podman prints `info` by default.
+std::string render_yaml(const nlohmann::json& data);
+
+}  // namespace nook::engine

@@ -1,0 +1,112 @@
+#!/usr/bin/env bats
+# The command line itself: help, version, unknown commands and flags, exit codes, completions.
+
+load helpers
+
+@test "nook --help lists the commands and the global options" {
+  run_nook 0 --help
+  [[ $output == *"Available Commands:"* ]] || die "no command list: $output"
+  [[ $output == *"  info "*"Display nook system information"* ]] || die "info missing: $output"
+  [[ $output == *"--log-level string"* ]] || die "global option missing: $output"
+}
+
+@test "every command has --help with its options" {
+  for cmd in "info" "system info" "version" "completion"; do
+    run_nook 0 $cmd --help
+    [[ $output == *"Usage:"*"nook $cmd"* ]] || die "no usage for '$cmd': $output"
+    [[ $output == *"-h, --help"* ]] || die "no -h for '$cmd': $output"
+  done
+  run_nook 0 info --help
+  [[ $output == *"-f, --format string"*"Change the output format to JSON or a Go template"* ]] || die "$output"
+  run_nook 0 help info 2>/dev/null || true
+}
+
+@test "nook with no command prints help and fails like podman" {
+  run_nook 125
+  [[ $output == *"Available Commands:"* ]] || die "$output"
+  [[ $output == *"Error: missing command 'nook COMMAND'"* ]] || die "$output"
+  run_nook 125 system
+  [[ $output == *"Error: missing command 'nook system COMMAND'"* ]] || die "$output"
+}
+
+@test "an unknown command suggests the close one and exits 125" {
+  run_nook 125 inof
+  is "$stderr_only" "Error: unrecognized command \`nook inof\`
+
+Did you mean this?
+	info
+
+Try 'nook --help' for more information." "podman's message with a suggestion"
+  [ -z "$stdout_only" ] || die "stdout must stay empty on error: $stdout_only"
+  run_nook 125 frobnicate
+  is "$stderr_only" "Error: unrecognized command \`nook frobnicate\`
+Try 'nook --help' for more information." "no suggestion when nothing is close"
+  run_nook 125 system infx
+  [[ $stderr_only == *"unrecognized command \`nook system infx\`"*"info"* ]] || die "$stderr_only"
+}
+
+@test "an unknown flag names it, suggests, and exits 125" {
+  run_nook 125 info --formt json
+  [[ $stderr_only == "Error: unknown flag: --formt"* ]] || die "$stderr_only"
+  [[ $stderr_only == *"Did you mean this?"*"--format"* ]] || die "$stderr_only"
+  [[ $stderr_only == *"See 'nook info --help'"* ]] || die "$stderr_only"
+  run_nook 125 --bogus info
+  [[ $stderr_only == "Error: unknown flag: --bogus"* ]] || die "$stderr_only"
+  run_nook 125 info -x
+  [[ $stderr_only == "Error: unknown flag: -x"* || $stderr_only == *"shorthand"* ]] || die "$stderr_only"
+}
+
+@test "a flag without its value and extra arguments are errors" {
+  run_nook 125 info --format
+  [[ $stderr_only == *"flag needs an argument: --format"* ]] || die "$stderr_only"
+  run_nook 125 info extra
+  is "$stderr_only" "Error: \`nook info\` takes no arguments"
+  run_nook 125 completion
+  is "$stderr_only" "Error: accepts 1 arg(s), received 0"
+  run_nook 125 completion tcsh
+  [[ $stderr_only == *"unsupported shell \"tcsh\""* ]] || die "$stderr_only"
+}
+
+@test "a bad --log-level is refused, a good one is accepted anywhere" {
+  run_nook 125 --log-level loud info
+  [[ $stderr_only == *"log level \"loud\" not supported"* ]] || die "$stderr_only"
+  run_nook 0 --log-level error version
+  run_nook 0 version --log-level=error
+}
+
+@test "nook version prints podman's layout, JSON and templates" {
+  run_nook 0 --version
+  [[ $output =~ ^nook\ version\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || die "$output"
+  run_nook 0 version
+  [[ $output == *"Version:"*"API Version:"*"OS/Arch:"*"linux/"* ]] || die "$output"
+  run_nook 0 version --format json
+  echo "$output" | jq -e '.Client.Version and .Client.OsArch and .Client.APIVersion' >/dev/null || die "$output"
+  run_nook 0 version --format '{{.Client.Os}}'
+  is "$output" "linux"
+  run_nook 0 version --format '{{.Version}}'
+  [[ $output =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "old flat template should fall back to the client: $output"
+}
+
+@test "completion scripts match the packaged ones and complete in bash" {
+  for shell in bash zsh fish; do
+    run_nook 0 completion $shell
+  done
+  run_nook 0 completion bash
+  local file=$BATS_TEST_TMPDIR/nook.bash
+  printf '%s\n' "$output" > "$file"
+  result=$(bash --norc --noprofile -c "source '$file'; COMP_WORDS=(nook inf); COMP_CWORD=1; _nook; echo \"\${COMPREPLY[*]}\"")
+  is "$result" "info" "bash completes the command"
+  result=$(bash --norc --noprofile -c "source '$file'; COMP_WORDS=(nook info --format ''); COMP_CWORD=3; _nook; echo \"\${COMPREPLY[*]}\"")
+  is "$result" "json" "bash completes a flag value"
+  if command -v fish >/dev/null; then
+    run_nook 0 completion fish
+    printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/nook.fish"
+    result=$(fish --no-config -c "source $BATS_TEST_TMPDIR/nook.fish; complete -C'nook sys'")
+    [[ $result == *system* ]] || die "fish did not complete: $result"
+  fi
+  if command -v zsh >/dev/null; then
+    run_nook 0 completion zsh
+    printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/_nook"
+    zsh -n "$BATS_TEST_TMPDIR/_nook" || die "zsh syntax error"
+  fi
+}
