@@ -16,7 +16,7 @@ std::string usage_line(std::string_view path) {
 
 }  // namespace
 
-std::string flag_usages(const CLI::App& app) {
+std::string flag_usages(const CLI::App& app, bool include_globals) {
   struct Row {
     std::string sort_key;
     std::string left;
@@ -25,6 +25,7 @@ std::string flag_usages(const CLI::App& app) {
   std::vector<Row> rows;
   for (const CLI::Option* option : app.get_options()) {
     if (!option->nonpositional() || option->get_group().empty()) continue;  // hidden: empty group
+    if (!include_globals && option->get_group() == "Global options") continue;
     Row row;
     std::string lname = option->get_lnames().empty() ? "" : option->get_lnames().front();
     std::string sname = option->get_snames().empty() ? "" : option->get_snames().front();
@@ -62,7 +63,7 @@ std::string verb_help(const Verb& verb, const CLI::App& app) {
   out += fmt::format("Description:\n  {}\n\n", description);
   out += fmt::format("Usage:\n  {} {}\n", usage_line(verb.path), verb.usage);
   if (!verb.example.empty()) out += fmt::format("\nExamples:\n  {}\n", verb.example);
-  std::string flags = flag_usages(app);
+  std::string flags = flag_usages(app, false);
   if (!flags.empty()) out += fmt::format("\nOptions:\n{}", flags);
   return out;
 }
@@ -83,7 +84,7 @@ std::string group_help(std::string_view path, const CLI::App& globals) {
     std::string_view name = child->path.substr(path.empty() ? 0 : path.size() + 1);
     out += fmt::format("  {:<{}} {}\n", name, std::max<size_t>(width, 11), child->summary);
   }
-  if (path.empty()) out += fmt::format("\nOptions:\n{}", flag_usages(globals));
+  if (path.empty()) out += fmt::format("\nOptions:\n{}", flag_usages(globals, true));
   return out;
 }
 

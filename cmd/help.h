@@ -14,7 +14,9 @@ namespace nook::cli {
 std::string verb_help(const Verb& verb, const CLI::App& app);
 // Help for the top level (path "") or a group ("system"): its commands and the global options.
 std::string group_help(std::string_view path, const CLI::App& globals);
-// pflag's FlagUsages: "  -f, --format string   Change ..." aligned, sorted by long name.
-std::string flag_usages(const CLI::App& app);
+// pflag's FlagUsages: "  -f, --format string   Change ..." aligned, sorted by long name. The
+// global options (group "Global options") are listed only when include_globals is set: podman
+// shows them on the top-level help, not on every command's.
+std::string flag_usages(const CLI::App& app, bool include_globals);
 
 }  // namespace nook::cli

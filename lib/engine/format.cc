@@ -12,7 +12,7 @@ Result<std::string> render_template(std::string_view format, const nlohmann::jso
 }
 
 Result<std::string> render_table_text(std::string_view format, const nlohmann::json& data) {
-  return format::render_one(format, data);
+  return format::render_builtin(format, data);
 }
 
 std::string render_yaml(const nlohmann::json& data) { return format::to_yaml(data); }

@@ -117,6 +117,11 @@ Result<std::string> render_one(std::string_view user_format, const nlohmann::jso
   return out;
 }
 
+Result<std::string> render_builtin(std::string_view format, const nlohmann::json& data) {
+  auto tmpl = NOOK_TRY(Template::parse(normalize_format(format)));
+  return align(NOOK_TRY(tmpl.execute(data)));
+}
+
 Result<std::string> render_list(std::string_view user_format, const nlohmann::json& rows, const FormatOptions& opts,
                                 const std::map<std::string, std::string>& header_overrides) {
   if (!rows.is_array()) return fail(ErrorKind::Internal, "render_list needs a JSON array of rows");

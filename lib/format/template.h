@@ -89,6 +89,10 @@ std::string normalize_format(std::string_view user_format);
 // newline. A "table " format goes through the tabwriter (no header line).
 [[nodiscard]] Result<std::string> render_one(std::string_view user_format, const nlohmann::json& data);
 
+// nook's own output templates (podman's OriginPodman: `version`'s default layout): normalized like
+// a user format, executed once, and always aligned through the tabwriter.
+[[nodiscard]] Result<std::string> render_builtin(std::string_view format, const nlohmann::json& data);
+
 // Renders a list (ps, images): `rows` is a JSON array; the row template executes once per
 // element (with that element as dot and $). A "table " format prints a header line first (unless
 // opts.noheading; see Template::execute_header for how headers are derived from the format) and

@@ -18,6 +18,20 @@ bool ascii_iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// Equal ignoring ASCII case and underscores: Go field names (HostID, ContainerPort) against the
+// snake_case JSON tags podman uses for some structs (host_id, container_port).
+bool ascii_iequals_ignoring_underscores(std::string_view key, std::string_view name) {
+  size_t i = 0, j = 0;
+  for (;;) {
+    while (i < key.size() && key[i] == '_') ++i;
+    while (j < name.size() && name[j] == '_') ++j;
+    if (i == key.size() || j == name.size()) return i == key.size() && j == name.size();
+    if (!ascii_iequals(key.substr(i, 1), name.substr(j, 1))) return false;
+    ++i;
+    ++j;
+  }
+}
+
 const nlohmann::json& null_json() {
   static const nlohmann::json kNull;
   return kNull;
@@ -68,6 +82,9 @@ const nlohmann::json* find_member(const nlohmann::json& object, std::string_view
   if (it != object.end()) return &*it;
   for (auto member = object.begin(); member != object.end(); ++member) {
     if (ascii_iequals(member.key(), name)) return &member.value();
+  }
+  for (auto member = object.begin(); member != object.end(); ++member) {
+    if (ascii_iequals_ignoring_underscores(member.key(), name)) return &member.value();
   }
   return nullptr;
 }

@@ -42,7 +42,9 @@ std::string go_type_name(const nlohmann::json& value);
 
 // The member named `name` of an object: the exact key first, then the first key (in sorted order)
 // equal to it ignoring ASCII case, so podman's field names (OCIRuntime, Host.Kernel) find the keys
-// of its JSON tags (ociRuntime, host.kernel). nullptr when absent or when value is not an object.
+// of its JSON tags (ociRuntime, host.kernel); last, a key equal to it ignoring case and underscores,
+// so HostID finds podman's snake_case tags (host_id, container_port). nullptr when absent or when
+// value is not an object.
 const nlohmann::json* find_member(const nlohmann::json& object, std::string_view name);
 
 // An integer value as int64 when it is an integer JSON number that fits; false otherwise.

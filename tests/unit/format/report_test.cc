@@ -151,3 +151,17 @@ TEST(Report, TableCellsAreRuneAligned) {
 
 }  // namespace
 }  // namespace nook::format
+
+namespace nook::format {
+namespace {
+
+TEST(Report, BuiltinTemplatesAlwaysAlign) {
+  nlohmann::json v = {{"Client", {{"Version", "4.3.1"}, {"APIVersion", "4.3.1"}}}};
+  auto out = render_builtin("{{with .Client -}}\nVersion:\\t{{.Version}}\nAPI Version:\\t{{.APIVersion}}\n{{- end}}", v);
+  ASSERT_TRUE(out.has_value()) << out.error().message();
+  EXPECT_EQ(*out, "Version:      4.3.1\nAPI Version:  4.3.1\n") << "podman version's layout";
+  EXPECT_FALSE(render_builtin("{{.Nope}}", v).has_value());
+}
+
+}  // namespace
+}  // namespace nook::format

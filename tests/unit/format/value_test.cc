@@ -55,6 +55,15 @@ TEST(Value, FindMemberExactThenIgnoringCase) {
   EXPECT_EQ(find_member(json("x"), "x"), nullptr);
 }
 
+TEST(Value, FindMemberIgnoringUnderscores) {
+  json o = json::parse(R"({"container_id":0,"host_id":1000,"size":1,"hostid":"exact-ci"})");
+  EXPECT_EQ(*find_member(o, "ContainerID"), 0);
+  EXPECT_EQ(*find_member(o, "HostID"), "exact-ci") << "a case-insensitive match beats one ignoring underscores";
+  EXPECT_EQ(*find_member(o, "Size"), 1);
+  EXPECT_EQ(find_member(o, "Host"), nullptr);
+  EXPECT_EQ(find_member(o, "HostIDX"), nullptr);
+}
+
 TEST(Value, AsInt64) {
   int64_t v = 0;
   EXPECT_TRUE(as_int64(json(-5), v));
