@@ -11,28 +11,11 @@
 
 #include <fmt/format.h>
 
+#include "lib/sys/file.h"
+
 namespace nook::config {
 
 namespace {
-
-// Closes an fd on scope exit (lib/sys may not exist yet; this file stays on plain libc).
-class FdCloser {
- public:
-  explicit FdCloser(int fd) : fd_(fd) {}
-  ~FdCloser() {
-    if (fd_ >= 0) close(fd_);
-  }
-  FdCloser(const FdCloser&) = delete;
-  FdCloser& operator=(const FdCloser&) = delete;
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
 
 std::string quote_path(std::string_view path) { return fmt::format("\"{}\"", path); }
 
@@ -57,26 +40,15 @@ std::string join_path(std::string_view a, std::string_view b) {
 }
 
 Result<std::string> read_text_file(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) return fail(Error::from_errno("open", quote_path(path)));
-  FdCloser closer(fd);
+  sys::UniqueFd fd = NOOK_TRY(sys::open_file(path, O_RDONLY | O_NOCTTY));
   struct stat st {};
-  if (fstat(fd, &st) != 0) return fail(Error::from_errno("stat", quote_path(path)));
+  if (fstat(fd.get(), &st) != 0) return fail(Error::from_errno("stat", quote_path(path)));
   if (S_ISDIR(st.st_mode)) {
     return fail(ErrorKind::InvalidArgument, fmt::format("{} is a directory, not a file", quote_path(path)),
                 EISDIR);
   }
-  std::string content;
-  char buffer[65536];
-  for (;;) {
-    ssize_t n = read(fd, buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail(Error::from_errno("read", quote_path(path)));
-    }
-    if (n == 0) break;
-    content.append(buffer, static_cast<size_t>(n));
-  }
+  auto content = sys::read_all(fd.get());
+  if (!content) return fail(content.error().context(fmt::format("reading {}", quote_path(path))));
   return content;
 }
 
@@ -124,54 +96,12 @@ Result<std::vector<std::string>> list_drop_ins(const std::string& dir) {
 
 Result<void> make_dirs(const std::string& dir, mode_t mode) {
   if (dir.empty()) return {};
-  struct stat st {};
-  if (stat(dir.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) return {};
-    return fail(ErrorKind::Exists, fmt::format("{} exists and is not a directory", quote_path(dir)),
-                ENOTDIR);
-  }
-  std::string parent = parent_dir(dir);
-  if (parent != dir) NOOK_TRY_VOID(make_dirs(parent, mode));
-  if (mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) {
-    return fail(Error::from_errno("mkdir", quote_path(dir)));
-  }
-  return {};
+  return sys::make_dirs(dir, mode);
 }
 
 Result<void> write_file_atomic(const std::string& path, std::string_view content, mode_t mode) {
-  std::string dir = parent_dir(path);
-  NOOK_TRY_VOID(make_dirs(dir, 0700));
-  std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
-  std::string temp = join_path(dir, "." + base + ".tmp-XXXXXX");
-  int fd = mkostemp(temp.data(), O_CLOEXEC);
-  if (fd < 0) return fail(Error::from_errno("mkstemp", quote_path(temp)));
-  FdCloser closer(fd);
-  auto abandon = [&](Error error) -> Result<void> {
-    unlink(temp.c_str());
-    return fail(std::move(error));
-  };
-  if (fchmod(fd, mode) != 0) return abandon(Error::from_errno("chmod", quote_path(temp)));
-  size_t written = 0;
-  while (written < content.size()) {
-    ssize_t n = write(fd, content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return abandon(Error::from_errno("write", quote_path(temp)));
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (fsync(fd) != 0) return abandon(Error::from_errno("fsync", quote_path(temp)));
-  if (close(closer.release()) != 0) return abandon(Error::from_errno("close", quote_path(temp)));
-  if (rename(temp.c_str(), path.c_str()) != 0) {
-    return abandon(Error::from_errno("rename", fmt::format("{} to {}", quote_path(temp), quote_path(path))));
-  }
-  // Make the rename durable; a failure here does not undo the write, so it is not reported.
-  int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    fsync(dir_fd);
-    close(dir_fd);
-  }
-  return {};
+  NOOK_TRY_VOID(make_dirs(parent_dir(path), 0700));
+  return sys::write_file_atomic(path, content, mode);
 }
 
 }  // namespace nook::config

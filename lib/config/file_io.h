@@ -1,5 +1,5 @@
 // File helpers for lib/config: reading config files, listing drop-in directories, and the atomic
-// write used for auth.json. Plain libc; errors carry errno (callers branch on NotFound).
+// write used for auth.json, on top of lib/sys; errors carry errno (callers branch on NotFound).
 #pragma once
 
 #include <sys/types.h>

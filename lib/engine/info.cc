@@ -18,6 +18,7 @@
 #include "lib/storage/driver.h"
 #include "lib/sys/file.h"
 #include "lib/sys/proc.h"
+#include "lib/util/log.h"
 #include "rootless/subid.h"
 
 namespace nook::engine {
@@ -48,6 +49,7 @@ host::Helper probe_helper(const HelperSpec& spec, std::string_view search_path) 
   helper.path = *path;
   if (spec.version_flag == nullptr) return helper;
   auto run = sys::run_capture({helper.path, spec.version_flag}, kHelperTimeout);
+  NOOK_DEBUG(Runtime, "{} {}: {}", helper.path, spec.version_flag, run ? "ran" : run.error().message());
   if (run) {
     helper.version = host::parse_version_output(run->stdout_data + "\n" + run->stderr_data, spec.name);
   }
@@ -137,6 +139,8 @@ storage::DriverChoice pick_driver(const config::Config& cfg, const host::Helper&
     auto scratch = made ? sys::make_temp_dir(cfg.graph_root, ".driver-probe-") : fail(made.error());
     if (scratch) {
       auto probe = storage::probe_kernel_overlay(scratch->path(), rootless);
+      NOOK_DEBUG(Store, "kernel overlay probe in {}: {}", scratch->path(),
+                 probe ? std::string("mounted") : probe.error().message());
       facts.kernel_overlay_works = probe.has_value();
       if (!probe) facts.kernel_overlay_error = probe.error().message();
     } else {

@@ -110,3 +110,17 @@ Try 'nook --help' for more information." "no suggestion when nothing is close"
     zsh -n "$BATS_TEST_TMPDIR/_nook" || die "zsh syntax error"
   fi
 }
+
+@test "--log-level debug and NOOK_DEBUG categories log to stderr, never stdout" {
+  run_nook 0 --log-level debug info --format '{{.Host.Kernel}}'
+  is "$stdout_only" "$(uname -r)" "stdout carries only the data"
+  [[ $stderr_only == *"nook: debug: graph root "* ]] || die "no config debug line: $stderr_only"
+  [[ $stderr_only == *"kernel overlay probe"* ]] || die "no store debug line: $stderr_only"
+  NOOK_DEBUG=store run_nook 0 info --format '{{.Host.Kernel}}'
+  [[ $stderr_only == *"kernel overlay probe"* ]] || die "store category not enabled: $stderr_only"
+  [[ $stderr_only != *"graph root"* ]] || die "config category should stay quiet: $stderr_only"
+  run_nook 0 info --format '{{.Host.Kernel}}'
+  is "$stderr_only" "" "quiet by default"
+  NOOK_DEBUG=bogus run_nook 125 version
+  is "$stderr_only" "Error: unknown debug category \"bogus\""
+}

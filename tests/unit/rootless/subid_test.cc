@@ -102,7 +102,10 @@ INSTANTIATE_TEST_SUITE_P(
                       "\"alice:4294967295:2\""},
         // Another user's broken line fails too (containers/storage is as strict).
         MalformedCase{"alice:1:2\nbob:1:two\n",
-                      "\"/etc/subuid\": line 2: bad count: \"bob:1:two\""}));
+                      "\"/etc/subuid\": line 2: bad count: \"bob:1:two\""}),
+    // Stable, readable test names ("Lines/ParseSubidsMalformed.NamesFileAndLine/case3") instead
+    // of gtest's byte dump of the struct, which includes pointers.
+    [](const ::testing::TestParamInfo<MalformedCase>& info) { return "case" + std::to_string(info.index); });
 
 TEST(ParseSubids, LastIdFits) {
   auto ranges = parse_subids("alice:4294967295:1", "f", "alice", 0);
