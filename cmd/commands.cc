@@ -26,6 +26,8 @@ const std::array kVerbs = {
     Verb{.path = "completion", .summary = "Generate shell autocompletions", .description = kCompletionDescription,
          .usage = "[options] {bash|zsh|fish}", .example = "nook completion bash\n  nook completion fish > ~/.config/fish/completions/nook.fish",
          .args = Args::ExactlyOne, .setup = &setup_completion},
+    // Handled in main.cc (rewritten to --help); listed here for help and completions.
+    Verb{.path = "help", .summary = "Help about any command", .usage = "[command]", .args = Args::Any},
     Verb{.path = "info", .summary = "Display nook system information", .description = kInfoDescription,
          .usage = "[options]", .example = "nook info\n  nook info --format '{{.Host.Kernel}}'",
          .args = Args::None, .setup = &setup_info},

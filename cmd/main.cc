@@ -210,7 +210,28 @@ Result<int> run_verb(const Verb& verb, std::vector<std::string> rest, GlobalOpti
   return runner(ctx, positionals);
 }
 
-Result<int> run(const std::vector<std::string>& tokens) {
+// `nook help [COMMAND...]` is `nook [COMMAND...] --help`, as cobra's help command.
+std::vector<std::string> rewrite_help(std::vector<std::string> tokens) {
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const std::string& token = tokens[i];
+    if (token == "--") break;
+    if (token.starts_with("-")) {
+      bool takes_value = token == "--root" || token == "--runroot" || token == "--storage-driver" ||
+                         token == "--log-level";
+      if (takes_value) ++i;
+      continue;
+    }
+    if (token == "help") {
+      tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(i));
+      tokens.push_back("--help");
+    }
+    break;
+  }
+  return tokens;
+}
+
+Result<int> run(const std::vector<std::string>& raw_tokens) {
+  std::vector<std::string> tokens = rewrite_help(raw_tokens);
   GlobalOptions globals;
   CLI::App globals_app{"nook", "nook"};
   globals_app.set_help_flag();

@@ -7,6 +7,7 @@ complete -c nook -l log-level -x -a 'trace debug info warn warning error' -d 'Lo
 complete -c nook -l help -s h -d 'Help for nook'
 complete -c nook -l version -s v -d 'Version of nook'
 complete -c nook -n '__fish_use_subcommand' -a completion -d 'Generate shell autocompletions'
+complete -c nook -n '__fish_use_subcommand' -a help -d 'Help about any command'
 complete -c nook -n '__fish_use_subcommand' -a info -d 'Display nook system information'
 complete -c nook -n '__fish_use_subcommand' -a system -d 'Manage nook'
 complete -c nook -n '__fish_use_subcommand' -a version -d 'Display the nook version information'

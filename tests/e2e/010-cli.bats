@@ -18,7 +18,19 @@ load helpers
   done
   run_nook 0 info --help
   [[ $output == *"-f, --format string"*"Change the output format to JSON or a Go template"* ]] || die "$output"
-  run_nook 0 help info 2>/dev/null || true
+}
+
+@test "nook help COMMAND is COMMAND --help" {
+  run_nook 0 info --help
+  local direct=$output
+  run_nook 0 help info
+  is "$output" "$direct" "help info"
+  run_nook 0 help system info
+  [[ $output == *"nook system info [options]"* ]] || die "$output"
+  run_nook 0 help
+  [[ $output == *"Available Commands:"*"help "*"Help about any command"* ]] || die "$output"
+  run_nook 125 help nosuchcommand
+  [[ $stderr_only == *"unrecognized command \`nook nosuchcommand\`"* ]] || die "$stderr_only"
 }
 
 @test "nook with no command prints help and fails like podman" {
