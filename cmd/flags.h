@@ -11,12 +11,14 @@ namespace nook::cli {
 
 inline CLI::Option* flag_string(CLI::App& app, const std::string& names, std::string& into,
                                 const std::string& description) {
-  return app.add_option(names, into, description)->type_name("string")->expected(1);
+  return app.add_option(names, into, description)->type_name("string")->expected(1)->multi_option_policy(
+      CLI::MultiOptionPolicy::TakeLast);  // pflag: the last one given wins
 }
 
 inline CLI::Option* flag_optional_string(CLI::App& app, const std::string& names,
                                          std::optional<std::string>& into, const std::string& description) {
-  return app.add_option(names, into, description)->type_name("string")->expected(1);
+  return app.add_option(names, into, description)->type_name("string")->expected(1)->multi_option_policy(
+      CLI::MultiOptionPolicy::TakeLast);
 }
 
 inline CLI::Option* flag_strings(CLI::App& app, const std::string& names, std::vector<std::string>& into,

@@ -46,7 +46,8 @@ std::vector<std::string> long_flag_names(const CLI::App& app) {
 
 Error unknown_flag(std::string_view token, const CLI::App& app, std::string_view path) {
   std::string flag(token.substr(0, token.find('=')));
-  std::string message = flag.starts_with("--") || flag.size() == 2
+  // pflag's wording: "unknown flag: --foo", "unknown shorthand flag: 'x' in -xy".
+  std::string message = flag.starts_with("--")
                             ? fmt::format("unknown flag: {}", flag)
                             : fmt::format("unknown shorthand flag: '{}' in {}", flag.substr(1, 1), flag);
   if (flag.starts_with("--")) {

@@ -65,7 +65,7 @@ Try 'nook --help' for more information." "no suggestion when nothing is close"
   run_nook 125 --bogus info
   [[ $stderr_only == "Error: unknown flag: --bogus"* ]] || die "$stderr_only"
   run_nook 125 info -x
-  [[ $stderr_only == "Error: unknown flag: -x"* || $stderr_only == *"shorthand"* ]] || die "$stderr_only"
+  [[ $stderr_only == "Error: unknown shorthand flag: 'x' in -x"* ]] || die "$stderr_only"
 }
 
 @test "a flag without its value and extra arguments are errors" {
@@ -84,6 +84,8 @@ Try 'nook --help' for more information." "no suggestion when nothing is close"
   [[ $stderr_only == *"log level \"loud\" not supported"* ]] || die "$stderr_only"
   run_nook 0 --log-level error version
   run_nook 0 version --log-level=error
+  run_nook 0 version --format json --format '{{.Client.Os}}'
+  is "$output" "linux" "a repeated flag: the last one wins, as pflag"
 }
 
 @test "nook version prints podman's layout, JSON and templates" {
