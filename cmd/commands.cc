@@ -9,6 +9,7 @@ namespace nook::cli {
 Runner setup_version(CLI::App& app);
 Runner setup_info(CLI::App& app);
 Runner setup_completion(CLI::App& app);
+Runner setup_unshare(CLI::App& app);
 
 namespace {
 
@@ -22,6 +23,12 @@ constexpr std::string_view kCompletionDescription =
     "  The scripts are generated from nook's own command definitions; the packaged copies live in\n"
     "  completions/ of the source tree.";
 
+constexpr std::string_view kUnshareDescription =
+    "Runs a command in a modified user namespace.\n\n"
+    "  The command runs as uid 0 in the user namespace nook uses for its store and containers:\n"
+    "  container id 0 is the user, 1 and up are the user's ranges in /etc/subuid and /etc/subgid.\n"
+    "  Without a command, the user's $SHELL is started.";
+
 const std::array kVerbs = {
     Verb{.path = "completion", .summary = "Generate shell autocompletions", .description = kCompletionDescription,
          .usage = "[options] {bash|zsh|fish}", .example = "nook completion bash\n  nook completion fish > ~/.config/fish/completions/nook.fish",
@@ -34,6 +41,10 @@ const std::array kVerbs = {
     Verb{.path = "system", .summary = "Manage nook", .description = "Manage nook", .usage = "[command]"},
     Verb{.path = "system info", .summary = "Display nook system information", .description = kInfoDescription,
          .usage = "[options]", .example = "nook system info", .args = Args::None, .setup = &setup_info},
+    Verb{.path = "unshare", .summary = "Run a command in a modified user namespace",
+         .description = kUnshareDescription, .usage = "[options] [COMMAND [ARG...]]",
+         .example = "nook unshare id\n  nook unshare cat /proc/self/uid_map /proc/self/gid_map\n  nook unshare ls -la ~/.local/share/nook",
+         .args = Args::Any, .setup = &setup_unshare, .needs_userns = true},
     Verb{.path = "version", .summary = "Display the nook version information", .usage = "[options]",
          .example = "nook version\n  nook version --format json", .args = Args::None, .setup = &setup_version},
 };

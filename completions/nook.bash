@@ -4,12 +4,13 @@
 _nook_global_flags='--root --runroot --storage-driver --log-level --help -h --version -v'
 _nook_words() {
   case "$1" in
-    '') echo 'completion help info system version' ;;
+    '') echo 'completion help info system unshare version' ;;
     'completion') echo 'bash zsh fish' ;;
     'help') echo '' ;;
     'info') echo '--format -f' ;;
     'system') echo 'info' ;;
     'system info') echo '--format -f' ;;
+    'unshare') echo '' ;;
     'version') echo '--format -f' ;;
   esac
 }

@@ -10,6 +10,7 @@ complete -c nook -n '__fish_use_subcommand' -a completion -d 'Generate shell aut
 complete -c nook -n '__fish_use_subcommand' -a help -d 'Help about any command'
 complete -c nook -n '__fish_use_subcommand' -a info -d 'Display nook system information'
 complete -c nook -n '__fish_use_subcommand' -a system -d 'Manage nook'
+complete -c nook -n '__fish_use_subcommand' -a unshare -d 'Run a command in a modified user namespace'
 complete -c nook -n '__fish_use_subcommand' -a version -d 'Display the nook version information'
 complete -c nook -n '__nook_path_is '\''completion'\''' -a 'bash zsh fish'
 complete -c nook -n '__nook_path_is '\''info'\''' -l format -s f -x -a 'json' -d 'Change the output format to JSON or a Go template'

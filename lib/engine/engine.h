@@ -7,9 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lib/config/config.h"
 #include "lib/config/environment.h"
@@ -42,6 +44,15 @@ nlohmann::json version_report();
 // `nook info`: podman's keys (host, store, registries, plugins, version) plus nook's own where
 // podman has none (host.helpers, store.graphDriverReason, host.subordinateRanges ...).
 [[nodiscard]] Result<nlohmann::json> system_info(const Settings& settings);
+
+// `nook unshare`: as a non-root user, enters the user namespace every writing command uses
+// (rootless/userns.h; must be called before any thread exists), then runs `command` (empty: the
+// user's $SHELL, else /bin/sh) with inherited stdio and CONTAINERS_GRAPHROOT/CONTAINERS_RUNROOT
+// set, and returns its exit code (128 + N when killed by signal N). A warning (single-id mapping)
+// goes to `on_warning` before the command starts. A missing command fails with kind
+// CommandNotFound, one that cannot be executed with NotExecutable.
+[[nodiscard]] Result<int> unshare_run(const Settings& settings, const std::vector<std::string>& command,
+                                      const std::function<void(const std::string&)>& on_warning);
 
 // --format handling shared by every verb (see lib/format/template.h for the semantics).
 bool is_json_format(std::string_view format);

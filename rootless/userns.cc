@@ -1,0 +1,214 @@
+#include "rootless/userns.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+
+#include "lib/sys/fd.h"
+#include "lib/sys/file.h"
+#include "lib/sys/proc.h"
+#include "lib/util/strings.h"
+
+namespace nook::rootless {
+
+namespace {
+
+constexpr auto kHelperTimeout = std::chrono::seconds(30);
+
+// Writes `data` to a /proc file (uid_map, gid_map, setgroups) in one write(2), as the kernel
+// requires for the maps.
+Result<void> write_proc_file(const std::string& path, std::string_view data) {
+  sys::UniqueFd fd = NOOK_TRY(sys::open_file(path, O_WRONLY));
+  ssize_t n = ::write(fd.get(), data.data(), data.size());
+  if (n < 0) return fail(Error::from_errno("write", path));
+  if (static_cast<size_t>(n) != data.size()) {
+    return fail(ErrorKind::System, fmt::format("write {:?}: short write", path));
+  }
+  return {};
+}
+
+// Runs one of newuidmap/newgidmap on `pid`; an error carries its stderr.
+Result<void> run_map_helper(const std::string& helper, pid_t pid, std::span<const IdMapping> mappings) {
+  std::vector<std::string> argv{helper, std::to_string(pid)};
+  for (std::string& arg : mapping_args(mappings)) argv.push_back(std::move(arg));
+  sys::CaptureResult result = NOOK_TRY(sys::run_capture(argv, kHelperTimeout));
+  if (!result.status.success()) {
+    std::string err(strings::trim(result.stderr_data));
+    if (err.empty()) err = fmt::format("exit status {}", result.status.shell_code());
+    return fail(ErrorKind::Permission,
+                fmt::format("{} failed: {}", strings::join(argv, " "), err));
+  }
+  return {};
+}
+
+// The helper child: waits for the go byte on `go` (EOF = the parent gave up), runs newuidmap and
+// newgidmap on `parent`, writes "" (success) or the error message to `report`, and _exits. Runs
+// in a fork of a single-threaded process, so allocating is safe.
+[[noreturn]] void helper_child(const UsernsPlan& plan, pid_t parent, int go, int report) {
+  char byte = 0;
+  ssize_t n;
+  do {
+    n = ::read(go, &byte, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1) ::_exit(2);
+  Result<void> result = run_map_helper(plan.newuidmap, parent, plan.uid_mappings);
+  if (result) result = run_map_helper(plan.newgidmap, parent, plan.gid_mappings);
+  if (!result) {
+    (void)sys::write_all(report, result.error().message());
+    ::_exit(1);
+  }
+  ::_exit(0);
+}
+
+// Becomes root in the namespace and detaches the mount tree from the host's propagation.
+Result<void> become_root() {
+  if (::setresgid(0, 0, 0) != 0) return fail(Error::from_errno("setresgid", "0"));
+  if (::setresuid(0, 0, 0) != 0) return fail(Error::from_errno("setresuid", "0"));
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) {
+    return fail(Error::from_errno("mount", "\"/\" as rslave"));
+  }
+  return {};
+}
+
+Result<void> unshare_namespaces() {
+  if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
+    Error error = Error::from_errno("unshare", "user and mount namespaces");
+    if (error.sys_errno() == EINVAL) {
+      return fail(Error(ErrorKind::Internal, error.message() + " (the process has threads)", EINVAL));
+    }
+    return fail(std::move(error));
+  }
+  return {};
+}
+
+// No subordinate ids: the process maps itself, which needs setgroups denied first.
+Result<void> enter_single(const UsernsPlan& plan) {
+  NOOK_TRY_VOID(unshare_namespaces());
+  NOOK_TRY_VOID(write_proc_file("/proc/self/setgroups", "deny"));
+  NOOK_TRY_VOID(write_proc_file("/proc/self/uid_map", fmt::format("0 {} 1\n", plan.uid)));
+  NOOK_TRY_VOID(write_proc_file("/proc/self/gid_map", fmt::format("0 {} 1\n", plan.gid)));
+  return become_root();
+}
+
+// Subordinate ids: a helper forked before unshare(2) runs newuidmap/newgidmap on us.
+Result<void> enter_with_helpers(const UsernsPlan& plan) {
+  NOOK_TRY_VOID(check_newuidmap(plan.newuidmap));
+  NOOK_TRY_VOID(check_newgidmap(plan.newgidmap));
+  sys::Pipe go = NOOK_TRY(sys::Pipe::create());
+  sys::Pipe report = NOOK_TRY(sys::Pipe::create());
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) return fail(Error::from_errno("fork", "the id-mapping helper"));
+  if (pid == 0) {
+    go.write.reset();
+    report.read.reset();
+    helper_child(plan, parent, go.read.get(), report.write.get());
+  }
+  // Killed and reaped on every early return.
+  sys::ChildProcess helper(pid, sys::UniqueFd());
+  go.read.reset();
+  report.write.reset();
+
+  // On failure go.write is closed on return: the helper reads EOF and exits.
+  NOOK_TRY_VOID(unshare_namespaces());
+  char byte = 1;
+  ssize_t n;
+  do {
+    n = ::write(go.write.get(), &byte, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1) return fail(Error::from_errno("write", "to the id-mapping helper"));
+  go.write.reset();
+
+  std::string message = NOOK_TRY(sys::read_all(report.read.get()));
+  sys::ExitStatus status = NOOK_TRY(helper.wait());
+  if (!status.success()) {
+    if (message.empty()) message = fmt::format("id-mapping helper exited with status {}", status.shell_code());
+    return fail(ErrorKind::Permission,
+                fmt::format("{}; check the lines for {:?} in /etc/subuid and /etc/subgid", message, plan.user_name));
+  }
+  return become_root();
+}
+
+}  // namespace
+
+Result<std::vector<IdMapping>> build_mappings(uint32_t own_id, std::span<const IdRange> ranges) {
+  std::vector<IdMapping> mappings{{.container_id = 0, .host_id = own_id, .size = 1}};
+  uint64_t next = 1;
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    const IdRange& range = ranges[i];
+    if (range.count == 0) {
+      return fail(ErrorKind::InvalidArgument, fmt::format("subordinate range {} is empty", range.start));
+    }
+    if (range.contains(own_id)) {
+      return fail(ErrorKind::InvalidArgument,
+                  fmt::format("subordinate range {}:{} contains the user's own id {}", range.start,
+                              range.count, own_id));
+    }
+    for (size_t j = 0; j < i; ++j) {
+      const IdRange& other = ranges[j];
+      if (range.start < other.end() && other.start < range.end()) {
+        return fail(ErrorKind::InvalidArgument,
+                    fmt::format("subordinate ranges {}:{} and {}:{} overlap", other.start, other.count,
+                                range.start, range.count));
+      }
+    }
+    // Container id 4294967295 is (uid_t)-1, which the kernel never maps.
+    if (next + range.count > std::numeric_limits<uint32_t>::max()) {
+      return fail(ErrorKind::InvalidArgument, "subordinate ranges exceed the 32-bit id space");
+    }
+    mappings.push_back({.container_id = static_cast<uint32_t>(next), .host_id = range.start, .size = range.count});
+    next += range.count;
+  }
+  return mappings;
+}
+
+std::vector<std::string> mapping_args(std::span<const IdMapping> mappings) {
+  std::vector<std::string> args;
+  for (const IdMapping& m : mappings) {
+    args.push_back(std::to_string(m.container_id));
+    args.push_back(std::to_string(m.host_id));
+    args.push_back(std::to_string(m.size));
+  }
+  return args;
+}
+
+std::string map_file_content(std::span<const IdMapping> mappings) {
+  std::string out;
+  for (const IdMapping& m : mappings) out += fmt::format("{} {} {}\n", m.container_id, m.host_id, m.size);
+  return out;
+}
+
+std::string single_mapping_warning(std::string_view user_name) {
+  return fmt::format(
+      "no subordinate uid range for {0} in /etc/subuid: running with a single-uid mapping; add a line "
+      "such as '{0}:100000:65536' to /etc/subuid and /etc/subgid",
+      user_name);
+}
+
+Result<UsernsEntry> enter_user_namespace(const UsernsPlan& plan) {
+  if (::geteuid() == 0) return UsernsEntry{};
+  if (plan.uid_mappings.empty() || plan.gid_mappings.empty()) {
+    return fail(ErrorKind::Internal, "user namespace plan without mappings");
+  }
+  NOOK_TRY_VOID(userns_allowed());
+  UsernsEntry entry{.entered = true};
+  bool single = plan.uid_mappings.size() == 1 && plan.gid_mappings.size() == 1;
+  if (single) {
+    NOOK_TRY_VOID(enter_single(plan));
+  } else {
+    NOOK_TRY_VOID(enter_with_helpers(plan));
+  }
+  if (plan.uid_mappings.size() == 1 || plan.gid_mappings.size() == 1) {
+    entry.warning = single_mapping_warning(plan.user_name);
+  }
+  return entry;
+}
+
+}  // namespace nook::rootless
