@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "lib/util/json_error.h"
+
 namespace nook::config {
 
 namespace {
@@ -35,18 +37,6 @@ Position position_of(std::string_view text, size_t byte) {
     }
   }
   return pos;
-}
-
-// "[json.exception.parse_error.101] parse error at line 1, column 2: syntax error ..." -> "syntax error ..."
-std::string problem_of(std::string_view what) {
-  size_t at = what.find("parse error");
-  if (at != std::string_view::npos) {
-    size_t colon = what.find(": ", at);
-    if (colon != std::string_view::npos) return std::string(what.substr(colon + 2));
-  }
-  size_t bracket = what.find("] ");
-  if (what.starts_with("[") && bracket != std::string_view::npos) return std::string(what.substr(bracket + 2));
-  return std::string(what);
 }
 
 }  // namespace
@@ -77,11 +67,11 @@ Result<nlohmann::json> parse_json(std::string_view text, std::string_view path, 
   } catch (const nlohmann::json::parse_error& e) {
     Position pos = position_of(text, e.byte);
     return fail(ErrorKind::InvalidArgument, fmt::format("parsing \"{}\": line {}, column {}: {}", path,
-                                                        pos.line, pos.column, problem_of(e.what())));
+                                                        pos.line, pos.column, json_error_problem(e.what())));
   } catch (const DuplicateKey& e) {
     return fail(ErrorKind::InvalidArgument, fmt::format("parsing \"{}\": duplicate key \"{}\"", path, e.key));
   } catch (const std::exception& e) {
-    return fail(ErrorKind::InvalidArgument, fmt::format("parsing \"{}\": {}", path, problem_of(e.what())));
+    return fail(ErrorKind::InvalidArgument, fmt::format("parsing \"{}\": {}", path, json_error_problem(e.what())));
   }
 }
 
