@@ -4,8 +4,7 @@ namespace nook::cli {
 
 Result<const engine::Settings*> Context::settings() {
   if (!settings_) {
-    engine::GlobalFlags flags{global_.root, global_.runroot, global_.storage_driver, global_.log_level};
-    settings_ = std::make_unique<engine::Settings>(NOOK_TRY(engine::load_settings(flags)));
+    settings_ = std::make_unique<engine::Settings>(NOOK_TRY(engine::load_settings(global_)));
   }
   return settings_.get();
 }

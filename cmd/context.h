@@ -10,13 +10,9 @@
 
 namespace nook::cli {
 
-// podman's global (persistent) flags that nook has so far.
-struct GlobalOptions {
-  std::optional<std::string> root;            // --root
-  std::optional<std::string> runroot;         // --runroot
-  std::optional<std::string> storage_driver;  // --storage-driver
-  std::optional<std::string> log_level;       // --log-level
-};
+// podman's global (persistent) flags that nook has so far: --root, --runroot, --storage-driver,
+// --log-level.
+using GlobalOptions = engine::GlobalFlags;
 
 class Context {
  public:

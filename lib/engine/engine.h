@@ -19,13 +19,9 @@
 
 namespace nook::engine {
 
-// The global flags, as given (unset when the user did not pass them).
-struct GlobalFlags {
-  std::optional<std::string> root;
-  std::optional<std::string> runroot;
-  std::optional<std::string> storage_driver;
-  std::optional<std::string> log_level;
-};
+// The global flags, as given (unset when the user did not pass them): the overrides that sit on
+// top of the configuration files and NOOK_* variables.
+using GlobalFlags = config::ConfigOverrides;
 
 // Everything a command needs to know about its surroundings, loaded once per invocation.
 struct Settings {

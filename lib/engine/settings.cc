@@ -6,8 +6,7 @@ namespace nook::engine {
 Result<Settings> load_settings(const GlobalFlags& flags) {
   Settings settings;
   settings.env = config::Environment::from_process();
-  config::ConfigOverrides overrides{flags.root, flags.runroot, flags.storage_driver, flags.log_level};
-  settings.config = NOOK_TRY(config::load_config(settings.env, overrides));
+  settings.config = NOOK_TRY(config::load_config(settings.env, flags));
   const config::Config& c = settings.config;
   for (const std::string& file : c.files_read) NOOK_DEBUG(Config, "read {}", file);
   NOOK_DEBUG(Config, "graph root {} (from {}), run root {} (from {})", c.graph_root, c.graph_root_source,
