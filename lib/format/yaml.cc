@@ -1,6 +1,7 @@
 #include "lib/format/yaml.h"
 
-#include <fmt/format.h>
+#include "lib/format/text.h"
+
 
 #include <cctype>
 #include <cstdlib>
@@ -41,24 +42,6 @@ bool needs_quotes(std::string_view s) {
   return false;
 }
 
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\x{:02X}", static_cast<unsigned>(c));
-        else out += c;
-    }
-  }
-  out += '"';
-  return out;
-}
-
 bool is_empty_container(const nlohmann::json& v) {
   return (v.is_object() || v.is_array()) && v.empty();
 }
@@ -68,7 +51,7 @@ void emit(const nlohmann::json& value, int indent, std::string& out);
 void emit_map(const nlohmann::json& object, int indent, std::string& out) {
   for (auto it = object.begin(); it != object.end(); ++it) {
     out.append(static_cast<size_t>(indent), ' ');
-    out += needs_quotes(it.key()) ? quote(it.key()) : it.key();
+    out += needs_quotes(it.key()) ? text::quote(it.key()) : it.key();
     out += ':';
     const nlohmann::json& child = it.value();
     if (child.is_object() && !child.empty()) {
@@ -124,7 +107,7 @@ std::string yaml_scalar(const nlohmann::json& value) {
   if (value.is_number_float()) return value.dump();
   if (value.is_string()) {
     const std::string& s = value.get_ref<const std::string&>();
-    return needs_quotes(s) ? quote(s) : s;
+    return needs_quotes(s) ? text::quote(s) : s;  // Go's escapes are valid YAML ones
   }
   if (is_empty_container(value)) return value.is_object() ? "{}" : "[]";
   return value.dump();
