@@ -35,7 +35,8 @@ struct Verb {
   Args args = Args::None;
   Setup setup = nullptr;         // nullptr: a group ("system") whose children are the verbs
   bool hidden = false;
-  // Verbs that write the store or start containers enter the user namespace first (issue 3).
+  // Verbs that write layer content or start containers enter the user namespace first; main.cc
+  // does it before the verb runs (DESIGN.md "Process model").
   bool needs_userns = false;
 };
 

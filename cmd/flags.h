@@ -23,8 +23,9 @@ inline CLI::Option* flag_optional_string(CLI::App& app, const std::string& names
 
 inline CLI::Option* flag_strings(CLI::App& app, const std::string& names, std::vector<std::string>& into,
                                  const std::string& description) {
-  return app.add_option(names, into, description)->type_name("stringArray")->expected(1)->multi_option_policy(
-      CLI::MultiOptionPolicy::TakeAll);
+  // One value per occurrence, as pflag: `--filter a=b IMAGE` leaves IMAGE a positional.
+  return app.add_option(names, into, description)->type_name("stringArray")->expected(1)->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
 inline CLI::Option* flag_bool(CLI::App& app, const std::string& names, bool& into, const std::string& description) {

@@ -208,6 +208,14 @@ Result<int> run_verb(const Verb& verb, std::vector<std::string> rest, GlobalOpti
   NOOK_TRY_VOID(configure_logging(globals));
   NOOK_TRY_VOID(check_args(verb, positionals));
   Context ctx(globals);
+  if (verb.needs_userns) {
+    // Before the verb runs and before any thread exists (DESIGN.md "Process model").
+    const engine::Settings* settings = NOOK_TRY(ctx.settings());
+    NOOK_TRY_VOID(engine::enter_userns(*settings, [](const std::string& warning) {
+      fmt::print(stderr, "nook: warning: {}\n", warning);
+      std::fflush(stderr);
+    }));
+  }
   return runner(ctx, positionals);
 }
 

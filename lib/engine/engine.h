@@ -15,6 +15,10 @@
 
 #include "lib/config/config.h"
 #include "lib/config/environment.h"
+#include "lib/engine/images.h"
+#include "lib/engine/login.h"
+#include "lib/engine/pull.h"
+#include "lib/engine/transfer.h"
 #include "lib/util/error.h"
 
 namespace nook::engine {
@@ -40,6 +44,12 @@ nlohmann::json version_report();
 // `nook info`: podman's keys (host, store, registries, plugins, version) plus nook's own where
 // podman has none (host.helpers, store.graphDriverReason, host.subordinateRanges ...).
 [[nodiscard]] Result<nlohmann::json> system_info(const Settings& settings);
+
+// Entering the rootless user namespace, as every command that writes layer content does (a no-op
+// as root). Must be called before any thread exists (rootless/userns.h). The single-id warning,
+// if any, goes to `on_warning`.
+[[nodiscard]] Result<void> enter_userns(const Settings& settings,
+                                        const std::function<void(const std::string&)>& on_warning);
 
 // `nook unshare`: as a non-root user, enters the user namespace every writing command uses
 // (rootless/userns.h; must be called before any thread exists), then runs `command` (empty: the

@@ -15,7 +15,7 @@
 
 #include "lib/engine/engine.h"
 #include "lib/host/host.h"
-#include "lib/storage/driver.h"
+#include "lib/engine/store_access.h"
 #include "lib/sys/file.h"
 #include "lib/sys/proc.h"
 #include "lib/util/log.h"
@@ -123,39 +123,6 @@ json registries_report(const config::RegistriesConf& conf) {
   return out;
 }
 
-// Decides the storage driver: an explicit choice wins; otherwise really mount an overlay in a
-// scratch directory of the store's file system.
-storage::DriverChoice pick_driver(const config::Config& cfg, const host::Helper& fuse_overlayfs, bool rootless) {
-  storage::DriverFacts facts;
-  facts.rootless = rootless;
-  // podman's storage.conf says "overlay" for the whole overlay family (kernel or fuse-overlayfs
-  // through mount_program), so only nook's own settings and flags pin the kernel driver.
-  bool from_podman_storage_conf = cfg.storage_driver_source == cfg.storage_conf.path && !cfg.storage_conf.path.empty();
-  if (cfg.storage_driver_source != "default" && !(from_podman_storage_conf && cfg.storage_driver == "overlay")) {
-    facts.configured = cfg.storage_driver;
-    facts.configured_by = cfg.storage_driver_source;
-  } else {
-    auto made = sys::make_dirs(cfg.graph_root, 0700);
-    auto scratch = made ? sys::make_temp_dir(cfg.graph_root, ".driver-probe-") : fail(made.error());
-    if (scratch) {
-      auto probe = storage::probe_kernel_overlay(scratch->path(), rootless);
-      NOOK_DEBUG(Store, "kernel overlay probe in {}: {}", scratch->path(),
-                 probe ? std::string("mounted") : probe.error().message());
-      facts.kernel_overlay_works = probe.has_value();
-      if (!probe) facts.kernel_overlay_error = probe.error().message();
-    } else {
-      facts.kernel_overlay_error = scratch.error().message();
-    }
-  }
-  facts.fuse_overlayfs = fuse_overlayfs.path;
-  int fd = ::open("/dev/fuse", O_RDWR | O_CLOEXEC);
-  facts.dev_fuse_usable = fd >= 0;
-  if (fd >= 0) ::close(fd);
-  auto choice = storage::choose_driver(facts);
-  if (!choice) return {cfg.storage_driver, choice.error().message()};
-  return *choice;
-}
-
 }  // namespace
 
 Result<json> system_info(const Settings& settings) {
@@ -255,7 +222,7 @@ Result<json> system_info(const Settings& settings) {
       {"uptime", host::format_uptime(uptime_seconds)},
   };
 
-  storage::DriverChoice driver = pick_driver(cfg, found["fuse-overlayfs"], rootless);
+  storage::DriverChoice driver = decide_driver(settings);
   std::string fs_root = existing_ancestor(cfg.graph_root);
   struct statfs fs {};
   int64_t allocated = 0, used = 0;

@@ -69,13 +69,17 @@ class IgnoreTerminalSignals {
 
 }  // namespace
 
+Result<void> enter_userns(const Settings& settings, const std::function<void(const std::string&)>& on_warning) {
+  if (!settings.env.rootless()) return {};
+  rootless::UsernsPlan plan = NOOK_TRY(plan_for(settings.env));
+  rootless::UsernsEntry entry = NOOK_TRY(rootless::enter_user_namespace(plan));
+  if (entry.warning && on_warning) on_warning(*entry.warning);
+  return {};
+}
+
 Result<int> unshare_run(const Settings& settings, const std::vector<std::string>& command,
                         const std::function<void(const std::string&)>& on_warning) {
-  if (settings.env.rootless()) {
-    rootless::UsernsPlan plan = NOOK_TRY(plan_for(settings.env));
-    rootless::UsernsEntry entry = NOOK_TRY(rootless::enter_user_namespace(plan));
-    if (entry.warning && on_warning) on_warning(*entry.warning);
-  }
+  if (settings.env.rootless() && ::getuid() != 0) NOOK_TRY_VOID(enter_userns(settings, on_warning));
   std::vector<std::string> argv = command;
   if (argv.empty()) argv.push_back(settings.env.get_nonempty("SHELL").value_or("/bin/sh"));
 
