@@ -59,35 +59,6 @@ ImageFacts load_facts(const Store& store, const ImageRecord& record) {
   return facts;
 }
 
-struct Found {
-  ImageRecord record;
-  std::string resolved;  // the stored name matched, else what the user typed
-};
-
-// libimage LookupImage over our store.
-Result<Found> lookup(const Store& store, const Settings& settings, std::string_view name) {
-  std::string not_known = fmt::format("{}: image not known", name);
-  if (name.empty()) return fail(ErrorKind::NotFound, not_known);
-  if (name.starts_with("sha256:")) {
-    auto found = store.find_image(name);
-    if (!found) return fail(found.error().kind() == ErrorKind::NotFound ? Error(ErrorKind::NotFound, not_known) : found.error());
-    return Found{*found, std::string(name)};
-  }
-  auto direct = store.find_image(name);
-  if (direct) return Found{*direct, std::string(name)};
-  if (direct.error().kind() != ErrorKind::NotFound) return fail(direct.error());
-  for (const image::Reference& candidate : image::local_candidates(name, settings.config.registries)) {
-    std::string text = candidate.string();
-    auto found = store.find_image(text);
-    if (found) {
-      // A name@digest lookup resolves to the repository name the image is stored under.
-      return Found{*found, candidate.digest.empty() ? text : std::string(name)};
-    }
-    if (found.error().kind() != ErrorKind::NotFound) return fail(found.error());
-  }
-  return fail(ErrorKind::NotFound, not_known);
-}
-
 // --- list
 
 struct Filter {
@@ -165,7 +136,7 @@ std::string without_tag(std::string_view name) {
 }
 
 bool reference_matches(const Store& store, const Settings& settings, const ImageRecord& image, const std::string& value) {
-  if (auto found = lookup(store, settings, value); found && found->record.id == image.id) return true;
+  if (auto found = find_local_image(store, settings, value); found && found->record.id == image.id) return true;
   for (const std::string& name : image.names) {
     for (const std::string& candidate : {name, familiar(name), without_tag(name), familiar(without_tag(name))}) {
       if (strings::glob_match(value, candidate)) return true;
@@ -199,7 +170,7 @@ Result<std::vector<ImageFacts>> filter_images(const Store& store, const Settings
   std::map<std::string, Timestamp> reference_times;
   for (const Filter& f : filters) {
     if (f.key == "before" || f.key == "since") {
-      Found found = NOOK_TRY(lookup(store, settings, f.value));
+      FoundImage found = NOOK_TRY(find_local_image(store, settings, f.value));
       ImageFacts ref = load_facts(store, found.record);
       reference_times[f.value] = image_created(ref);
     }
@@ -416,7 +387,7 @@ Result<ImageInspectReport> inspect_images(const Settings& settings, const std::v
   driver.name = decide_driver(settings).driver;
   ImageInspectReport report;
   for (const std::string& name : names) {
-    auto found = lookup(store, settings, name);
+    auto found = find_local_image(store, settings, name);
     if (!found) {
       if (found.error().kind() != ErrorKind::NotFound) return fail(found.error());
       report.errors.push_back(type_all ? Error(ErrorKind::NotFound, fmt::format("no such object: {:?}", name))
@@ -450,7 +421,7 @@ Result<ImageInspectReport> inspect_images(const Settings& settings, const std::v
 Result<ImageHistoryReport> image_history(const Settings& settings, std::string_view name,
                                          const ImageHistoryOptions& options) {
   Store store = NOOK_TRY(open_store_read_only(settings));
-  Found found = NOOK_TRY(lookup(store, settings, name));
+  FoundImage found = NOOK_TRY(find_local_image(store, settings, name));
   ImageFacts facts = load_facts(store, found.record);
   std::vector<ImageRecord> all = NOOK_TRY(store.images());
   std::vector<LayerRecord> layers = NOOK_TRY(store.layers());
@@ -524,7 +495,7 @@ Result<ImageHistoryReport> image_history(const Settings& settings, std::string_v
 
 Result<std::string> image_tree(const Settings& settings, std::string_view name, bool what_requires) {
   Store store = NOOK_TRY(open_store_read_only(settings));
-  Found found = NOOK_TRY(lookup(store, settings, name));
+  FoundImage found = NOOK_TRY(find_local_image(store, settings, name));
   const ImageRecord& image = found.record;
   ImageFacts facts = load_facts(store, image);
   std::vector<ImageRecord> all = NOOK_TRY(store.images());
@@ -585,7 +556,7 @@ Result<std::string> image_tree(const Settings& settings, std::string_view name, 
 
 Result<bool> image_exists(const Settings& settings, std::string_view name) {
   Store store = NOOK_TRY(open_store_read_only(settings));
-  auto found = lookup(store, settings, name);
+  auto found = find_local_image(store, settings, name);
   if (found) return true;
   if (found.error().kind() == ErrorKind::NotFound) return false;
   return fail(found.error());
@@ -608,7 +579,7 @@ Result<std::string> normalize_image_name(std::string_view name) {
 
 Result<void> tag_image(const Settings& settings, std::string_view image_name, const std::vector<std::string>& targets) {
   Store store = NOOK_TRY(open_store(settings));
-  Found found = NOOK_TRY(lookup(store, settings, image_name));
+  FoundImage found = NOOK_TRY(find_local_image(store, settings, image_name));
   for (const std::string& target : targets) {
     std::string name = NOOK_TRY(normalize_image_name(target));
     if (name.find('@') != std::string::npos) {
@@ -622,7 +593,7 @@ Result<void> tag_image(const Settings& settings, std::string_view image_name, co
 
 Result<void> untag_image(const Settings& settings, std::string_view image_name, const std::vector<std::string>& names) {
   Store store = NOOK_TRY(open_store(settings));
-  Found found = NOOK_TRY(lookup(store, settings, image_name));
+  FoundImage found = NOOK_TRY(find_local_image(store, settings, image_name));
   const ImageRecord& r = found.record;
   if (names.empty()) {
     for (const std::string& name : r.names) NOOK_TRY_VOID(store.remove_name(r.id, name));
@@ -721,7 +692,7 @@ Result<RemoveImagesReport> remove_images(const Settings& settings, const std::ve
     for (const ImageRecord& r : all) entry_for(r.id);
   } else {
     for (const std::string& name : names) {
-      auto found = lookup(store, settings, name);
+      auto found = find_local_image(store, settings, name);
       if (!found) {
         if (options.ignore && found.error().kind() == ErrorKind::NotFound) continue;
         report.errors.push_back(found.error());

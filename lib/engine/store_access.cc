@@ -4,7 +4,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "lib/image/short_name.h"
 
 #include "lib/host/host.h"
 #include "lib/sys/fd.h"
@@ -81,6 +84,31 @@ Result<storage::Store> open_store_read_only(const Settings& settings) {
                                .driver = "",
                                .rootless = settings.env.rootless(),
                                .read_only = true});
+}
+
+Result<FoundImage> find_local_image(const storage::Store& store, const Settings& settings, std::string_view name) {
+  std::string not_known = fmt::format("{}: image not known", name);
+  if (name.empty()) return fail(ErrorKind::NotFound, not_known);
+  if (name.starts_with("sha256:")) {
+    auto found = store.find_image(name);
+    if (!found) {
+      return fail(found.error().kind() == ErrorKind::NotFound ? Error(ErrorKind::NotFound, not_known) : found.error());
+    }
+    return FoundImage{*found, std::string(name)};
+  }
+  auto direct = store.find_image(name);
+  if (direct) return FoundImage{*direct, std::string(name)};
+  if (direct.error().kind() != ErrorKind::NotFound) return fail(direct.error());
+  for (const image::Reference& candidate : image::local_candidates(name, settings.config.registries)) {
+    std::string text = candidate.string();
+    auto found = store.find_image(text);
+    if (found) {
+      // A name@digest lookup resolves to the repository name the image is stored under.
+      return FoundImage{*found, candidate.digest.empty() ? text : std::string(name)};
+    }
+    if (found.error().kind() != ErrorKind::NotFound) return fail(found.error());
+  }
+  return fail(ErrorKind::NotFound, not_known);
 }
 
 }  // namespace nook::engine

@@ -23,4 +23,15 @@ storage::DriverChoice decide_driver(const Settings& settings);
 // exist yet is empty.
 [[nodiscard]] Result<storage::Store> open_store_read_only(const Settings& settings);
 
+// An image the user named, found the way podman's libimage LookupImage does: full id, id
+// prefix or "sha256:<id>", a name exactly as stored or "name@digest", then the short-name
+// candidates (image::local_candidates: alias, localhost/NAME, NAME under each search registry).
+struct FoundImage {
+  storage::ImageRecord record;
+  std::string resolved;  // the stored name matched, else what the user typed
+};
+// NotFound "NAME: image not known" when nothing matches.
+[[nodiscard]] Result<FoundImage> find_local_image(const storage::Store& store, const Settings& settings,
+                                                  std::string_view name);
+
 }  // namespace nook::engine

@@ -102,23 +102,6 @@ class Sha256 {
   std::unique_ptr<EVP_MD_CTX, Free> ctx_;
 };
 
-// --- looking up local images (libimage LookupImage, as lib/engine/images.cc does)
-
-Result<ImageRecord> lookup(const Store& store, const Settings& settings, std::string_view name) {
-  std::string not_known = fmt::format("{}: image not known", name);
-  if (name.empty()) return fail(ErrorKind::NotFound, not_known);
-  auto direct = store.find_image(name);
-  if (direct) return direct;
-  if (direct.error().kind() != ErrorKind::NotFound) return fail(direct.error());
-  if (name.starts_with("sha256:")) return fail(ErrorKind::NotFound, not_known);
-  for (const image::Reference& candidate : image::local_candidates(name, settings.config.registries)) {
-    auto found = store.find_image(candidate.string());
-    if (found) return found;
-    if (found.error().kind() != ErrorKind::NotFound) return fail(found.error());
-  }
-  return fail(ErrorKind::NotFound, not_known);
-}
-
 struct LocalImage {
   ImageRecord record;
   std::string config;
@@ -129,7 +112,7 @@ struct LocalImage {
 
 Result<LocalImage> load_local(const Store& store, const Settings& settings, std::string_view name) {
   LocalImage out;
-  out.record = NOOK_TRY(lookup(store, settings, name));
+  out.record = NOOK_TRY(find_local_image(store, settings, name)).record;
   out.config = NOOK_TRY(store.read_config(out.record.id));
   auto manifest = store.read_manifest(out.record.id);
   if (manifest) {

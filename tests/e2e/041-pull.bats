@@ -120,6 +120,16 @@ CONF
     assert_line "$REG/nested/deeper/busybox:latest"
 }
 
+@test "pull: --all-tags pulls every tag of the repository" {
+    run_nook 0 pull -q --all-tags --tls-verify=false "$REG/multilayer"
+    is "$(grep -c . <<<"$stdout_only")" "2" "one id per tag"
+    run_nook 0 images --format '{{.Repository}}:{{.Tag}}'
+    assert_line "$REG/multilayer:latest"
+    assert_line "$REG/multilayer:docker"
+    run_nook 125 pull --all-tags --tls-verify=false "$REG/multilayer:latest"
+    assert_match "Error: tag can't be used with --all-tags/-a" "$stderr_only"
+}
+
 @test "pull: progress lines on stderr, the id alone on stdout, skipped blobs on a re-pull" {
     run_nook 0 pull --tls-verify=false "$REG/multilayer:latest"
     is "$(grep -c . <<<"$stdout_only")" "1" "one line on stdout"
