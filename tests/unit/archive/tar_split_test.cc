@@ -18,71 +18,13 @@
 #include "lib/archive/extract.h"
 #include "lib/sys/file.h"
 #include "lib/sys/proc.h"
+#include "tests/unit/archive/tar_builder.h"
 
 namespace nook::archive {
 namespace {
 
-// A tar stream written by libarchive in one of its tar dialects.
-class LibarchiveTar {
- public:
-  explicit LibarchiveTar(int format) : a_(archive_write_new()) {
-    ::setlocale(LC_ALL, "C.UTF-8");
-    archive_write_set_format(a_, format);
-    archive_write_set_bytes_per_block(a_, 10240);
-    archive_write_open(a_, this, nullptr, &LibarchiveTar::write_cb, nullptr);
-  }
-  ~LibarchiveTar() { archive_write_free(a_); }
+using test_support::TarBuilder;
 
-  LibarchiveTar& file(const std::string& path, const std::string& content,
-                      std::vector<std::pair<std::string, std::string>> xattrs = {}) {
-    archive_entry* e = entry(path, AE_IFREG, 0644);
-    archive_entry_set_size(e, static_cast<la_int64_t>(content.size()));
-    for (const auto& [k, v] : xattrs) archive_entry_xattr_add_entry(e, k.c_str(), v.data(), v.size());
-    archive_write_header(a_, e);
-    archive_write_data(a_, content.data(), content.size());
-    archive_entry_free(e);
-    return *this;
-  }
-  LibarchiveTar& dir(const std::string& path) { return simple(entry(path, AE_IFDIR, 0755)); }
-  LibarchiveTar& symlink(const std::string& path, const std::string& target) {
-    archive_entry* e = entry(path, AE_IFLNK, 0777);
-    archive_entry_set_symlink_utf8(e, target.c_str());
-    return simple(e);
-  }
-  LibarchiveTar& hardlink(const std::string& path, const std::string& target) {
-    archive_entry* e = entry(path, AE_IFREG, 0644);
-    archive_entry_set_hardlink_utf8(e, target.c_str());
-    archive_entry_set_size(e, 0);
-    return simple(e);
-  }
-  std::string finish() {
-    archive_write_close(a_);
-    ::setlocale(LC_ALL, "C");
-    return out_;
-  }
-
- private:
-  static la_ssize_t write_cb(struct archive*, void* self, const void* buf, size_t size) {
-    static_cast<LibarchiveTar*>(self)->out_.append(static_cast<const char*>(buf), size);
-    return static_cast<la_ssize_t>(size);
-  }
-  archive_entry* entry(const std::string& path, mode_t type, mode_t mode) {
-    archive_entry* e = archive_entry_new();
-    archive_entry_set_pathname_utf8(e, path.c_str());
-    archive_entry_set_filetype(e, type);
-    archive_entry_set_perm(e, mode);
-    archive_entry_set_mtime(e, 1000000000, 0);
-    return e;
-  }
-  LibarchiveTar& simple(archive_entry* e) {
-    archive_write_header(a_, e);
-    archive_entry_free(e);
-    return *this;
-  }
-
-  struct archive* a_;
-  std::string out_;
-};
 
 std::string pseudo_random(size_t n, uint32_t seed) {
   std::string s(n, '\0');
@@ -176,7 +118,7 @@ class TarSplitTest : public ::testing::Test {
 
 TEST_F(TarSplitTest, PaxFromLibarchive) {
   std::string long_dir(120, 'd');
-  std::string tar = LibarchiveTar(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED)
+  std::string tar = TarBuilder::dialect(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED)
                         .dir("etc/")
                         .file("etc/hostname", "box\n")
                         .file("empty", "")
@@ -185,7 +127,7 @@ TEST_F(TarSplitTest, PaxFromLibarchive) {
                         .file(long_dir + "/" + std::string(150, 'f'), "long name\n")
                         .symlink("link", "/etc/hostname")
                         .hardlink("etc/hard", "etc/hostname")
-                        .file("attrs", "x", {{"user.comment", "hello"}})
+                        .file("attrs", "x", 0644, 0, 0, {{"user.comment", "hello"}})
                         .file(".wh.gone", "")
                         .dir("opq/")
                         .file("opq/.wh..wh..opq", "")
@@ -195,7 +137,7 @@ TEST_F(TarSplitTest, PaxFromLibarchive) {
 }
 
 TEST_F(TarSplitTest, GnuFromLibarchive) {
-  std::string tar = LibarchiveTar(ARCHIVE_FORMAT_TAR_GNUTAR)
+  std::string tar = TarBuilder::dialect(ARCHIVE_FORMAT_TAR_GNUTAR)
                         .file("a", "alpha")
                         .file(std::string(200, 'n'), "gnu long name")
                         .symlink(std::string(130, 's'), std::string(140, 't'))
@@ -206,7 +148,7 @@ TEST_F(TarSplitTest, GnuFromLibarchive) {
 
 TEST_F(TarSplitTest, UstarPrefixField) {
   std::string path = std::string(90, 'p') + "/" + std::string(40, 'q') + "/file";
-  std::string tar = LibarchiveTar(ARCHIVE_FORMAT_TAR_USTAR).file(path, "prefixed").finish();
+  std::string tar = TarBuilder::dialect(ARCHIVE_FORMAT_TAR_USTAR).file(path, "prefixed").finish();
   ASSERT_NE(tar[345], '\0') << "expected the name to be split over the prefix field";
   round_trip(tar);
 }
@@ -257,14 +199,14 @@ TEST_F(TarSplitTest, SparseFilesKeptRaw) {
 }
 
 TEST_F(TarSplitTest, ExtraZeroBlocksAndGarbageAfterTheEnd) {
-  std::string tar = LibarchiveTar(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED).file("f", "data").finish();
+  std::string tar = TarBuilder::dialect(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED).file("f", "data").finish();
   tar += std::string(512 * 7, '\0');
   tar += "some garbage after the end of the archive";
   round_trip(tar);
 }
 
 TEST_F(TarSplitTest, RecordIsSmallAndSkipsContent) {
-  std::string tar = LibarchiveTar(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED)
+  std::string tar = TarBuilder::dialect(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED)
                         .file("a", pseudo_random(2 * 1024 * 1024, 3))
                         .file("b", pseudo_random(1024 * 1024, 5))
                         .finish();
@@ -276,7 +218,7 @@ TEST_F(TarSplitTest, RecordIsSmallAndSkipsContent) {
 }
 
 TEST_F(TarSplitTest, MissingFileIsNotFound) {
-  std::string tar = LibarchiveTar(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED)
+  std::string tar = TarBuilder::dialect(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED)
                         .dir("d/")
                         .file("d/file", "content")
                         .finish();
@@ -290,7 +232,7 @@ TEST_F(TarSplitTest, MissingFileIsNotFound) {
 }
 
 TEST_F(TarSplitTest, SizeChangedIsCorrupt) {
-  std::string tar = LibarchiveTar(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED).file("file", "content").finish();
+  std::string tar = TarBuilder::dialect(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED).file("file", "content").finish();
   ASSERT_TRUE(extract_layer_memory(tar, layer_, extract_options()));
   ASSERT_TRUE(write_record(tar, 0));
   write(layer_ + "/file", "content, longer now");
@@ -301,7 +243,7 @@ TEST_F(TarSplitTest, SizeChangedIsCorrupt) {
 }
 
 TEST_F(TarSplitTest, SymlinkInPlaceOfFileIsRefused) {
-  std::string tar = LibarchiveTar(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED)
+  std::string tar = TarBuilder::dialect(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED)
                         .dir("d/")
                         .file("d/file", "content")
                         .finish();
@@ -314,7 +256,7 @@ TEST_F(TarSplitTest, SymlinkInPlaceOfFileIsRefused) {
 }
 
 TEST_F(TarSplitTest, CorruptHeaderIsRejected) {
-  std::string tar = LibarchiveTar(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED).file("file", "content").finish();
+  std::string tar = TarBuilder::dialect(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED).file("file", "content").finish();
   tar[10] ^= 0x20;  // inside the name of the first header: the checksum no longer matches
   auto writer = TarSplitWriter::create(record_);
   ASSERT_TRUE(writer);
@@ -325,7 +267,7 @@ TEST_F(TarSplitTest, CorruptHeaderIsRejected) {
 }
 
 TEST_F(TarSplitTest, BadSizeFieldIsRejected) {
-  std::string tar = LibarchiveTar(ARCHIVE_FORMAT_TAR_USTAR).file("file", "content").finish();
+  std::string tar = TarBuilder::dialect(ARCHIVE_FORMAT_TAR_USTAR).file("file", "content").finish();
   // Put a non-octal digit into the size field and fix the checksum.
   tar[124 + 5] = '9';
   std::memset(tar.data() + 148, ' ', 8);
@@ -342,7 +284,7 @@ TEST_F(TarSplitTest, BadSizeFieldIsRejected) {
 }
 
 TEST_F(TarSplitTest, TruncatedStreamFailsAtFinish) {
-  std::string tar = LibarchiveTar(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED).file("file", std::string(2000, 'a')).finish();
+  std::string tar = TarBuilder::dialect(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED).file("file", std::string(2000, 'a')).finish();
   auto writer = TarSplitWriter::create(record_);
   ASSERT_TRUE(writer);
   ASSERT_TRUE(writer->feed(std::span<const char>(tar.data(), 1024)));
@@ -358,7 +300,7 @@ TEST_F(TarSplitTest, EmptyStreamFailsAtFinish) {
 }
 
 TEST_F(TarSplitTest, TruncatedRecordIsCorrupt) {
-  std::string tar = LibarchiveTar(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED)
+  std::string tar = TarBuilder::dialect(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED)
                         .file("a", pseudo_random(100000, 9))
                         .file("b", "b")
                         .finish();
@@ -380,7 +322,7 @@ TEST_F(TarSplitTest, NotARecord) {
 }
 
 TEST_F(TarSplitTest, SinkErrorStopsTheRebuild) {
-  std::string tar = LibarchiveTar(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED).file("file", "content").finish();
+  std::string tar = TarBuilder::dialect(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED).file("file", "content").finish();
   ASSERT_TRUE(extract_layer_memory(tar, layer_, extract_options()));
   ASSERT_TRUE(write_record(tar, 0));
   int calls = 0;
