@@ -176,6 +176,12 @@ std::optional<Timestamp> parse_rfc3339(std::string_view text) {
 
 std::string format_rfc3339_nano(Timestamp t) { return utc_date_time(t.seconds, 'T') + fraction(t.nanos) + "Z"; }
 
+Timestamp now() {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return {static_cast<int64_t>(ts.tv_sec), static_cast<int32_t>(ts.tv_nsec)};
+}
+
 std::string format_rfc3339(Timestamp t) { return utc_date_time(t.seconds, 'T') + "Z"; }
 
 std::string go_time_string(Timestamp t) { return utc_date_time(t.seconds, ' ') + fraction(t.nanos) + " +0000 UTC"; }

@@ -25,6 +25,9 @@ struct Timestamp {
   auto operator<=>(const Timestamp&) const = default;
 };
 
+// The current time (CLOCK_REALTIME).
+Timestamp now();
+
 // RFC 3339 with optional fraction and a "Z" or "+hh:mm" offset ("2024-01-02T03:04:05.5+01:00");
 // nullopt for anything else (including "").
 std::optional<Timestamp> parse_rfc3339(std::string_view text);

@@ -29,6 +29,7 @@
 #include "lib/archive/tar_split.h"
 #include "lib/config/paths.h"
 #include "lib/engine/engine.h"
+#include "lib/engine/image_reports.h"
 #include "lib/engine/store_access.h"
 #include "lib/image/digest.h"
 #include "lib/image/manifest.h"
@@ -84,15 +85,6 @@ class SerialProgress {
   PullProgress* progress_;
   std::mutex mu_;
 };
-
-std::string now_rfc3339() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // The platform to pick from an index: --platform, else --os/--arch/--variant over the host's.
 Result<image::Platform> wanted_platform(const PullOptions& options) {
@@ -250,7 +242,7 @@ Result<storage::LayerRecord> pull_layer(storage::Store& store, std::mutex& store
       .uncompressed_size = uncompressed,
       .compressed_digest = desc.digest,
       .compressed_size = desc.size,
-      .created = now_rfc3339(),
+      .created = format_rfc3339(now()),
   };
   store_lock.lock();
   return writer.commit(std::move(record));
@@ -346,7 +338,7 @@ Result<std::string> pull_from(const Settings& settings, storage::Store& store, c
   record.manifest_media_type = fetched.manifest.media_type;
   record.size = size;
   record.created = config.created;
-  record.pulled = now_rfc3339();
+  record.pulled = format_rfc3339(now());
   storage::ImageRecord stored = NOOK_TRY(store.put_image(record, fetched.bytes, config_bytes));
   progress.line("Storing signatures");
   return stored.id;

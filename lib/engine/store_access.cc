@@ -5,11 +5,11 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "lib/image/short_name.h"
 
 #include "lib/host/host.h"
+#include "lib/storage/index.h"
 #include "lib/sys/fd.h"
 #include "lib/sys/file.h"
 #include "lib/util/log.h"
@@ -18,13 +18,14 @@ namespace nook::engine {
 
 namespace {
 
-// The driver a store was created with, from its storage.json; "" when there is none.
+// The driver a store was created with, from its storage.json; "" when there is none (or it does
+// not parse: Store::open reports that).
 std::string persisted_driver(const std::string& graph_root) {
-  auto text = sys::read_file(graph_root + "/storage.json");
+  std::string path = graph_root + "/storage.json";
+  auto text = sys::read_file(path);
   if (!text) return {};
-  auto doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object() || !doc.contains("driver") || !doc["driver"].is_string()) return {};
-  return doc["driver"].get<std::string>();
+  auto info = storage::decode_storage_info(*text, path);
+  return info ? info->driver : std::string();
 }
 
 // An explicit choice: nook's own settings or flags. podman's storage.conf says "overlay" for the

@@ -31,6 +31,7 @@
 #include "lib/archive/tar_split.h"
 #include "lib/config/paths.h"
 #include "lib/engine/engine.h"
+#include "lib/engine/image_reports.h"
 #include "lib/engine/store_access.h"
 #include "lib/image/digest.h"
 #include "lib/image/docker_archive.h"
@@ -60,15 +61,6 @@ using Sink = std::function<Result<void>(std::span<const char>)>;
 constexpr size_t kChunk = 1 << 20;
 constexpr std::string_view kDirVersion = "Directory Transport Version: 1.1\n";
 constexpr std::string_view kDockerLayerTar = "application/vnd.docker.image.rootfs.diff.tar";
-
-std::string now_rfc3339() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // Where big temporary files go: $TMPDIR, else /var/tmp (podman's image_copy_tmp_dir).
 std::string temp_parent(const Settings& settings) {
@@ -624,7 +616,7 @@ Result<LayerRecord> import_layer(Store& store, int root_fd, const ImportLayer& s
       .uncompressed_size = uncompressed,
       .compressed_digest = std::nullopt,
       .compressed_size = -1,
-      .created = now_rfc3339(),
+      .created = format_rfc3339(now()),
   };
   if (source.blob_digest && *source.blob_digest != diff_id) {
     record.compressed_digest = source.blob_digest;
@@ -671,7 +663,7 @@ Result<std::string> import_image(Store& store, int root_fd, const ImportImage& i
   record.manifest_media_type = in.manifest_media_type;
   record.size = size;
   record.created = config.created;
-  record.pulled = now_rfc3339();
+  record.pulled = format_rfc3339(now());
   ImageRecord stored = NOOK_TRY(store.put_image(record, in.manifest, in.config));
   report_line(progress, "Storing signatures");
   return stored.id;

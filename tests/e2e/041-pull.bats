@@ -7,13 +7,6 @@ load helpers
 
 REG=$NOOK_TEST_REGISTRY
 
-# The image id a correct pull of REF gives: the sha256 of its config (as skopeo, an independent
-# client, fetches it for linux/amd64).
-config_id() {
-    skopeo inspect --tls-verify=false --override-arch amd64 --override-os linux --config --raw "docker://$1" |
-        sha256sum | cut -d' ' -f1
-}
-
 # image_tree IMAGE OUT: writes the unpacked root filesystem of IMAGE, as seen inside the user
 # namespace, in the expected-tree format to OUT. Overlay stores are mounted (userxattr) in a
 # private mount namespace; vfs stores have the whole tree in the top layer.

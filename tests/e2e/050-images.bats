@@ -7,16 +7,6 @@ load helpers
 
 REG=$NOOK_TEST_REGISTRY
 
-# The sha256 of the config of REF as skopeo fetches it for linux/amd64 (the image id).
-config_id() {
-    skopeo inspect --tls-verify=false --override-arch amd64 --override-os linux --config --raw "docker://$1" |
-        sha256sum | cut -d' ' -f1
-}
-
-config_json() {
-    skopeo inspect --tls-verify=false --override-arch amd64 --override-os linux --config --raw "docker://$1"
-}
-
 pull() {
     run_nook 0 pull -q --tls-verify=false "$1"
 }
@@ -120,7 +110,7 @@ $REG/multilayer" "sorted by repository"
     pull "$REG/multilayer:latest"
     local id config
     id=$(config_id "$REG/multilayer:latest")
-    config=$(config_json "$REG/multilayer:latest")
+    config=$(registry_config "$REG/multilayer:latest")
 
     run_nook 0 image inspect "$REG/multilayer"
     is "$(jq -r 'length' <<<"$stdout_only")" 1 "one object"
@@ -164,7 +154,7 @@ $REG/multilayer" "sorted by repository"
     pull "$REG/multilayer:latest"
     local id config
     id=$(config_id "$REG/multilayer:latest")
-    config=$(config_json "$REG/multilayer:latest")
+    config=$(registry_config "$REG/multilayer:latest")
     local n
     n=$(jq '.history | length' <<<"$config")
 
@@ -193,7 +183,7 @@ $REG/multilayer" "sorted by repository"
 @test "image tree lists the layers, top first" {
     pull "$REG/multilayer:latest"
     local nlayers
-    nlayers=$(jq '.rootfs.diff_ids | length' <<<"$(config_json "$REG/multilayer:latest")")
+    nlayers=$(jq '.rootfs.diff_ids | length' <<<"$(registry_config "$REG/multilayer:latest")")
     run_nook 0 image tree "$REG/multilayer:latest"
     assert_match "^Image ID: [0-9a-f]{12}\$" "${lines[0]}"
     is "${lines[1]}" "Tags:     \[$REG/multilayer:latest\]"

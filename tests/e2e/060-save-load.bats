@@ -7,11 +7,7 @@ load helpers
 
 REG=$NOOK_TEST_REGISTRY
 
-# The config digest hex and the diff ids of REF as skopeo sees them on the registry.
-registry_config() {
-    skopeo inspect --tls-verify=false --override-arch amd64 --override-os linux --config --raw "docker://$1"
-}
-config_id() { registry_config "$1" | sha256sum | cut -d' ' -f1; }
+# The diff ids of REF as skopeo sees them on the registry (registry_config, config_id: helpers.bash).
 diff_ids() { registry_config "$1" | python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["rootfs"]["diff_ids"]))'; }
 
 # Runs nook with a second store (inside XDG_DATA_HOME, so nook_teardown removes it).

@@ -7,10 +7,6 @@ load helpers
 REG=$NOOK_TEST_REGISTRY
 TLS=$NOOK_TEST_REGISTRY_TLS
 
-registry_config() {
-    local tls=${2:---tls-verify=false}
-    skopeo inspect "$tls" --override-arch amd64 --override-os linux --config --raw "docker://$1"
-}
 diff_ids() { python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["rootfs"]["diff_ids"]))'; }
 
 # A repository name no other test uses.

@@ -257,6 +257,18 @@ registry_tls_curl() {
 # Accept header for any manifest or index.
 MANIFEST_ACCEPT="application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json"
 
+# registry_config REF [TLS-FLAG]: the image config of REF as skopeo, an independent client,
+# fetches it for linux/amd64 (TLS-FLAG defaults to --tls-verify=false, for the plain registry).
+registry_config() {
+    local tls=${2:---tls-verify=false}
+    skopeo inspect "$tls" --override-arch amd64 --override-os linux --config --raw "docker://$1"
+}
+
+# config_id REF: the image id a correct pull of REF gives, the sha256 of that config.
+config_id() {
+    registry_config "$1" | sha256sum | cut -d' ' -f1
+}
+
 # expected_tree [REGISTRY/][PATH/]REPO[:TAG|@DIGEST] [ARCH]: the expected-tree file of a fixture
 # image (busybox:zstd and nested/deeper/busybox share busybox.tree; ARCH picks a multiarch entry).
 expected_tree() {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 namespace nook::engine {
 namespace {
 
@@ -136,6 +138,21 @@ TEST(ImageReports, TextTreeLikeGotree) {
             "└── b\n"
             "    └── b1\n");
   EXPECT_EQ(render_text_tree({"only", {}}), "only\n");
+}
+
+}  // namespace
+}  // namespace nook::engine
+
+namespace nook::engine {
+namespace {
+
+TEST(ImageReports, NowIsTheCurrentTimeInRfc3339) {
+  int64_t before = static_cast<int64_t>(std::time(nullptr));
+  Timestamp t = now();
+  int64_t after = static_cast<int64_t>(std::time(nullptr));
+  EXPECT_GE(t.seconds, before);
+  EXPECT_LE(t.seconds, after);
+  EXPECT_EQ(format_rfc3339(Timestamp{t.seconds, 0}).size(), std::string("2024-01-02T03:04:05Z").size());
 }
 
 }  // namespace
