@@ -53,26 +53,6 @@ std::string join(const std::vector<std::string>& comps, size_t count) {
   return out;
 }
 
-// Splits a tar path into components: a leading "/" and "." components are dropped, ".." is
-// resolved lexically; nullopt-like failure (false) when ".." would leave the root.
-bool normalize(std::string_view path, std::vector<std::string>& comps) {
-  comps.clear();
-  size_t pos = 0;
-  while (pos <= path.size()) {
-    size_t end = path.find('/', pos);
-    if (end == std::string_view::npos) end = path.size();
-    std::string_view comp = path.substr(pos, end - pos);
-    pos = end + 1;
-    if (comp.empty() || comp == ".") continue;
-    if (comp == "..") {
-      if (comps.empty()) return false;
-      comps.pop_back();
-      continue;
-    }
-    comps.emplace_back(comp);
-  }
-  return true;
-}
 
 // Prefixes an error with the entry it is about.
 template <class T>
@@ -350,7 +330,7 @@ Result<void> Extractor::handle_entry(struct archive* a, struct archive_entry* e)
   if (raw == nullptr) return fail(ErrorKind::Corrupt, "entry without a name");
   std::string p = raw;
   std::vector<std::string> comps;
-  if (!normalize(p, comps)) return fail(corrupt(p, "path leaves the layer directory"));
+  if (!split_entry_path(p, comps)) return fail(corrupt(p, "path leaves the layer directory"));
   mode_t type = archive_entry_filetype(e);
   const char* link_raw = archive_entry_hardlink_utf8(e);
   if (link_raw == nullptr) link_raw = archive_entry_hardlink(e);
@@ -388,7 +368,7 @@ Result<void> Extractor::handle_entry(struct archive* a, struct archive_entry* e)
 
   if (link_raw != nullptr) {
     std::vector<std::string> target;
-    if (!normalize(link_raw, target) || target.empty()) {
+    if (!split_entry_path(link_raw, target) || target.empty()) {
       return fail(corrupt(p, fmt::format("hard link target {} leaves the layer directory",
                                          q(link_raw))));
     }
@@ -502,7 +482,7 @@ Result<void> Extractor::finish_dirs() {
   // Deepest first, so no later step touches a directory whose mtime was set.
   for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
     std::vector<std::string> comps;
-    (void)normalize(it->first, comps);
+    (void)split_entry_path(it->first, comps);
     sys::UniqueFd dir = NOOK_TRY(open_dir(comps, comps.size(), false, it->first));
     if (::fchmod(dir.get(), it->second.mode) != 0) return fail(sys_error(it->first, "chmod"));
     if (::futimens(dir.get(), it->second.times) != 0) {
@@ -550,6 +530,25 @@ Result<ExtractStats> extract(struct archive* a, std::string_view target_dir,
 }
 
 }  // namespace
+
+bool split_entry_path(std::string_view path, std::vector<std::string>& comps) {
+  comps.clear();
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t end = path.find('/', pos);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view comp = path.substr(pos, end - pos);
+    pos = end + 1;
+    if (comp.empty() || comp == ".") continue;
+    if (comp == "..") {
+      if (comps.empty()) return false;
+      comps.pop_back();
+      continue;
+    }
+    comps.emplace_back(comp);
+  }
+  return true;
+}
 
 Result<ExtractStats> extract_layer(int input_fd, std::string_view target_dir,
                                    const ExtractOptions& options) {

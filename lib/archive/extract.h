@@ -28,7 +28,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "lib/util/error.h"
 
@@ -50,6 +52,11 @@ struct ExtractStats {
   int64_t bytes = 0;             // regular-file content written
   int64_t skipped_devices = 0;   // char/block devices (and sockets) not created
 };
+
+// How extract_layer places an entry: the path split into components, a leading "/" and "."
+// components dropped, ".." resolved lexically. False when ".." would leave the layer directory
+// (`components` is then incomplete). Pure.
+bool split_entry_path(std::string_view path, std::vector<std::string>& components);
 
 // Reads the layer from `input_fd` (borrowed, read to EOF) and extracts it into `target_dir`,
 // which must exist (normally empty; in vfs mode it holds the lower layers).

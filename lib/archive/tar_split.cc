@@ -1,5 +1,7 @@
 #include "lib/archive/tar_split.h"
 
+#include "lib/archive/extract.h"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -39,26 +41,13 @@ void put_varint(std::string& out, uint64_t v) {
   out.push_back(static_cast<char>(v));
 }
 
-// The path as extract_layer places it: no leading "/", no "." components, ".." resolved.
-// Empty when it would leave the root (extraction refuses such entries anyway).
+// The path as extract_layer places it (split_entry_path, joined with "/"). Empty when it would
+// leave the root (extraction refuses such entries anyway).
 std::string normalize_path(std::string_view path) {
-  std::vector<std::string_view> comps;
-  size_t pos = 0;
-  while (pos <= path.size()) {
-    size_t end = path.find('/', pos);
-    if (end == std::string_view::npos) end = path.size();
-    std::string_view comp = path.substr(pos, end - pos);
-    pos = end + 1;
-    if (comp.empty() || comp == ".") continue;
-    if (comp == "..") {
-      if (comps.empty()) return {};
-      comps.pop_back();
-      continue;
-    }
-    comps.push_back(comp);
-  }
+  std::vector<std::string> comps;
+  if (!split_entry_path(path, comps)) return {};
   std::string out;
-  for (auto c : comps) {
+  for (const std::string& c : comps) {
     if (!out.empty()) out += '/';
     out += c;
   }

@@ -348,3 +348,19 @@ TEST_F(ExtractTest, ZstdLayer) {
 
 }  // namespace
 }  // namespace nook::archive
+
+namespace nook::archive {
+namespace {
+
+TEST(SplitEntryPath, DropsRootAndDotsAndResolvesParents) {
+  std::vector<std::string> comps;
+  ASSERT_TRUE(split_entry_path("/./a//b/../c/", comps));
+  EXPECT_EQ(comps, (std::vector<std::string>{"a", "c"}));
+  ASSERT_TRUE(split_entry_path("./", comps));
+  EXPECT_TRUE(comps.empty());
+  EXPECT_FALSE(split_entry_path("a/../../etc/passwd", comps));
+  EXPECT_FALSE(split_entry_path("../x", comps));
+}
+
+}  // namespace
+}  // namespace nook::archive
