@@ -34,7 +34,7 @@ struct Verb {
   std::string_view example;      // lines for "Examples:" (may be empty)
   Args args = Args::None;
   Setup setup = nullptr;         // nullptr: a group ("system") whose children are the verbs
-  bool hidden = false;
+  bool hidden = false;  // runs, but help and completions do not list it (an alias)
   // Verbs that write layer content or start containers enter the user namespace first; main.cc
   // does it before the verb runs (DESIGN.md "Process model").
   bool needs_userns = false;

@@ -158,8 +158,9 @@ Result<Parsed> scan(const std::vector<std::string>& tokens, CLI::App& globals_ap
       continue;
     }
     std::string candidate = parsed.path.empty() ? token : parsed.path + " " + token;
+    // Hidden verbs (aliases such as `image ls`) run; they are only left out of help and completions.
     const Verb* verb = find_verb(candidate);
-    if (verb == nullptr || verb->hidden) {
+    if (verb == nullptr) {
       if (parsed.verb == nullptr || parsed.verb->setup == nullptr) return fail(unrecognized_command(parsed.path, token));
       break;
     }

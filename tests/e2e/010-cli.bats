@@ -16,6 +16,18 @@ load helpers
     [[ $output == *"Usage:"*"nook $cmd"* ]] || die "no usage for '$cmd': $output"
     [[ $output == *"-h, --help"* ]] || die "no -h for '$cmd': $output"
   done
+  # The image verbs, each with one of its own flags.
+  local verb_flag
+  for verb_flag in "pull|--tls-verify" "push|--digestfile" "login|--password-stdin" "logout|--all" \
+      "images|--digests" "image ls|--no-trunc" "image inspect|--format" "inspect|--type" "history|--human" \
+      "image tree|--whatrequires" "image exists|" "tag|" "untag|" "rmi|--force" "image rm|--force" \
+      "image prune|--all" "save|--multi-image-archive" "load|--input"; do
+    local cmd=${verb_flag%%|*} flag=${verb_flag#*|}
+    run_nook 0 $cmd --help
+    [[ $output == *"Usage:"*"nook $cmd"* ]] || die "no usage for '$cmd': $output"
+    [[ $output == *"-h, --help"* ]] || die "no -h for '$cmd': $output"
+    [[ -z $flag || $output == *"$flag"* ]] || die "'$cmd --help' does not show $flag: $output"
+  done
   run_nook 0 info --help
   [[ $output == *"-f, --format string"*"Change the output format to JSON or a Go template"* ]] || die "$output"
 }
@@ -112,6 +124,12 @@ Try 'nook --help' for more information." "no suggestion when nothing is close"
   is "$result" "info" "bash completes the command"
   result=$(bash --norc --noprofile -c "source '$file'; COMP_WORDS=(nook info --format ''); COMP_CWORD=3; _nook; echo \"\${COMPREPLY[*]}\"")
   is "$result" "json" "bash completes a flag value"
+  result=$(bash --norc --noprofile -c "source '$file'; COMP_WORDS=(nook pull --tls-v); COMP_CWORD=2; _nook; echo \"\${COMPREPLY[*]}\"")
+  [[ $result == *--tls-verify* ]] || die "bash did not complete pull's --tls-verify: $result"
+  result=$(bash --norc --noprofile -c "source '$file'; COMP_WORDS=(nook image ''); COMP_CWORD=2; _nook; echo \"\${COMPREPLY[*]}\"")
+  for sub in exists history inspect prune rm tag tree untag; do
+    [[ " $result " == *" $sub "* ]] || die "bash did not offer 'image $sub': $result"
+  done
   if command -v fish >/dev/null; then
     run_nook 0 completion fish
     printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/nook.fish"

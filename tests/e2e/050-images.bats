@@ -27,6 +27,18 @@ layer_count() {
     is "$stdout_only" "[]" "empty JSON array"
 }
 
+@test "image list and its hidden alias image ls print what images prints" {
+    pull "$REG/busybox:latest"
+    run_nook 0 images --no-trunc
+    local want=$stdout_only
+    run_nook 0 image list --no-trunc
+    is "$stdout_only" "$want" "image list"
+    run_nook 0 image ls --no-trunc
+    is "$stdout_only" "$want" "image ls"
+    run_nook 0 image --help
+    [[ $stdout_only != *"  ls "* ]] || die "the alias should not be listed: $stdout_only"
+}
+
 @test "images: table, -q, --no-trunc, --digests, --noheading" {
     pull "$REG/busybox:latest"
     local id
