@@ -1,7 +1,5 @@
 #include "lib/archive/extract.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -19,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/archive/libarchive_api.h"
 #include "lib/sys/fd.h"
 #include "lib/sys/file.h"
 #include "lib/sys/syscall.h"
@@ -30,7 +29,8 @@ constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kOpaqueName = ".wh..wh..opq";
 
 struct ArchiveDeleter {
-  void operator()(struct archive* a) const { archive_read_free(a); }
+  const LibarchiveApi* ar;
+  void operator()(struct archive* a) const { ar->read_free(a); }
 };
 using ArchivePtr = std::unique_ptr<struct archive, ArchiveDeleter>;
 
@@ -68,7 +68,8 @@ struct DeferredDir {
 
 class Extractor {
  public:
-  Extractor(int root_fd, const ExtractOptions& options) : root_fd_(root_fd), options_(options) {}
+  Extractor(const LibarchiveApi& ar, int root_fd, const ExtractOptions& options)
+      : ar_(ar), root_fd_(root_fd), options_(options) {}
 
   Result<ExtractStats> run(struct archive* a);
 
@@ -90,6 +91,7 @@ class Extractor {
   Result<void> finish_dirs();
   void mark_created(const std::vector<std::string>& comps);
 
+  const LibarchiveApi& ar_;
   int root_fd_;
   const ExtractOptions& options_;
   ExtractStats stats_;
@@ -197,8 +199,8 @@ Result<void> Extractor::remove_existing(int parent_fd, const std::string& name,
 Result<void> Extractor::apply_owner(int fd, const char* name, struct archive_entry* e,
                                     std::string_view p) {
   if (!options_.keep_ownership) return {};
-  auto uid = static_cast<uid_t>(archive_entry_uid(e));
-  auto gid = static_cast<gid_t>(archive_entry_gid(e));
+  auto uid = static_cast<uid_t>(ar_.entry_uid(e));
+  auto gid = static_cast<gid_t>(ar_.entry_gid(e));
   int rc = name == nullptr ? ::fchown(fd, uid, gid)
                            : ::fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
   if (rc != 0 && errno == EINVAL) {
@@ -213,11 +215,11 @@ Result<void> Extractor::apply_owner(int fd, const char* name, struct archive_ent
 }
 
 Result<void> Extractor::apply_xattrs(int fd, struct archive_entry* e, std::string_view p) {
-  if (archive_entry_xattr_reset(e) == 0) return {};
+  if (ar_.entry_xattr_reset(e) == 0) return {};
   const char* name = nullptr;
   const void* value = nullptr;
   size_t size = 0;
-  while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+  while (ar_.entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
     std::string_view n = name == nullptr ? std::string_view() : std::string_view(name);
     if (n.empty()) continue;
     if (options_.rootless && (n.starts_with("security.") || n.starts_with("trusted."))) continue;
@@ -234,10 +236,10 @@ Result<void> Extractor::write_data(struct archive* a, int fd, std::string_view p
   la_int64_t offset = 0;
   int64_t end = 0;
   for (;;) {
-    int r = archive_read_data_block(a, &buf, &size, &offset);
+    int r = ar_.read_data_block(a, &buf, &size, &offset);
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN) {
-      const char* msg = archive_error_string(a);
+      const char* msg = ar_.error_string(a);
       return fail(corrupt(p, msg != nullptr ? msg : "reading the content failed"));
     }
     if (size == 0) continue;
@@ -325,23 +327,23 @@ void Extractor::mark_created(const std::vector<std::string>& comps) {
 }
 
 Result<void> Extractor::handle_entry(struct archive* a, struct archive_entry* e) {
-  const char* raw = archive_entry_pathname_utf8(e);
-  if (raw == nullptr) raw = archive_entry_pathname(e);
+  const char* raw = ar_.entry_pathname_utf8(e);
+  if (raw == nullptr) raw = ar_.entry_pathname(e);
   if (raw == nullptr) return fail(ErrorKind::Corrupt, "entry without a name");
   std::string p = raw;
   std::vector<std::string> comps;
   if (!split_entry_path(p, comps)) return fail(corrupt(p, "path leaves the layer directory"));
-  mode_t type = archive_entry_filetype(e);
-  const char* link_raw = archive_entry_hardlink_utf8(e);
-  if (link_raw == nullptr) link_raw = archive_entry_hardlink(e);
+  mode_t type = ar_.entry_filetype(e);
+  const char* link_raw = ar_.entry_hardlink_utf8(e);
+  if (link_raw == nullptr) link_raw = ar_.entry_hardlink(e);
 
   if (comps.empty()) {  // the layer root itself ("./")
     if (link_raw == nullptr && type == AE_IFDIR) {
       NOOK_TRY_VOID(apply_owner(root_fd_, nullptr, e, p));
       NOOK_TRY_VOID(apply_xattrs(root_fd_, e, p));
       DeferredDir& d = dirs_[""];
-      d.mode = archive_entry_perm(e);
-      d.times[0] = {archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
+      d.mode = ar_.entry_perm(e);
+      d.times[0] = {ar_.entry_mtime(e), ar_.entry_mtime_nsec(e)};
       d.times[1] = d.times[0];
       return {};
     }
@@ -359,12 +361,12 @@ Result<void> Extractor::handle_entry(struct archive* a, struct archive_entry* e)
   size_t parent_count = comps.size() - 1;
   sys::UniqueFd parent = NOOK_TRY(open_dir(comps, parent_count, true, p));
   mark_created(comps);
-  struct timespec times[2] = {{archive_entry_mtime(e), archive_entry_mtime_nsec(e)}, {}};
+  struct timespec times[2] = {{ar_.entry_mtime(e), ar_.entry_mtime_nsec(e)}, {}};
   times[1] = times[0];
-  if (archive_entry_atime_is_set(e) != 0) {
-    times[0] = {archive_entry_atime(e), archive_entry_atime_nsec(e)};
+  if (ar_.entry_atime_is_set(e) != 0) {
+    times[0] = {ar_.entry_atime(e), ar_.entry_atime_nsec(e)};
   }
-  mode_t perm = archive_entry_perm(e) & 07777;
+  mode_t perm = ar_.entry_perm(e) & 07777;
 
   if (link_raw != nullptr) {
     std::vector<std::string> target;
@@ -432,8 +434,8 @@ Result<void> Extractor::handle_entry(struct archive* a, struct archive_entry* e)
       return {};
     }
     case AE_IFLNK: {
-      const char* target = archive_entry_symlink_utf8(e);
-      if (target == nullptr) target = archive_entry_symlink(e);
+      const char* target = ar_.entry_symlink_utf8(e);
+      if (target == nullptr) target = ar_.entry_symlink(e);
       if (target == nullptr) return fail(corrupt(p, "symlink without a target"));
       NOOK_TRY_VOID(remove_existing(parent.get(), base, p, false));
       if (::symlinkat(target, parent.get(), base.c_str()) != 0) {
@@ -449,7 +451,7 @@ Result<void> Extractor::handle_entry(struct archive* a, struct archive_entry* e)
     case AE_IFCHR:
     case AE_IFBLK:
     case AE_IFIFO: {
-      dev_t rdev = archive_entry_rdev(e);
+      dev_t rdev = ar_.entry_rdev(e);
       if (type == AE_IFCHR && rdev == makedev(0, 0)) {
         // A whiteout device shipped as such.
         NOOK_TRY_VOID(make_overlay_whiteout(parent.get(), base, p));
@@ -495,11 +497,11 @@ Result<void> Extractor::finish_dirs() {
 Result<ExtractStats> Extractor::run(struct archive* a) {
   struct archive_entry* entry = nullptr;
   for (;;) {
-    int r = archive_read_next_header(a, &entry);
+    int r = ar_.read_next_header(a, &entry);
     if (r == ARCHIVE_EOF) break;
     if (r == ARCHIVE_RETRY) continue;
     if (r < ARCHIVE_WARN) {
-      const char* msg = archive_error_string(a);
+      const char* msg = ar_.error_string(a);
       return fail(ErrorKind::Corrupt,
                   fmt::format("reading layer: {}", msg != nullptr ? msg : "malformed archive"));
     }
@@ -509,21 +511,21 @@ Result<ExtractStats> Extractor::run(struct archive* a) {
   return stats_;
 }
 
-Result<ArchivePtr> new_reader() {
-  ArchivePtr a(archive_read_new());
+Result<ArchivePtr> new_reader(const LibarchiveApi& ar) {
+  ArchivePtr a(ar.read_new(), ArchiveDeleter{&ar});
   if (!a) return fail(ErrorKind::System, "archive_read_new failed");
-  if (archive_read_support_filter_all(a.get()) < ARCHIVE_WARN ||
-      archive_read_support_format_tar(a.get()) != ARCHIVE_OK ||
-      archive_read_support_format_empty(a.get()) != ARCHIVE_OK) {
+  if (ar.read_support_filter_all(a.get()) < ARCHIVE_WARN ||
+      ar.read_support_format_tar(a.get()) != ARCHIVE_OK ||
+      ar.read_support_format_empty(a.get()) != ARCHIVE_OK) {
     return fail(ErrorKind::Internal, "setting up the layer reader failed");
   }
   return a;
 }
 
-Result<ExtractStats> extract(struct archive* a, std::string_view target_dir,
+Result<ExtractStats> extract(const LibarchiveApi& ar, struct archive* a, std::string_view target_dir,
                              const ExtractOptions& options) {
   sys::UniqueFd root = NOOK_TRY(sys::open_file(target_dir, O_RDONLY | O_DIRECTORY));
-  Extractor ex(root.get(), options);
+  Extractor ex(ar, root.get(), options);
   auto r = ex.run(a);
   if (!r) return fail(r.error().context(fmt::format("extracting layer into {}", q(target_dir))));
   return r;
@@ -552,24 +554,26 @@ bool split_entry_path(std::string_view path, std::vector<std::string>& comps) {
 
 Result<ExtractStats> extract_layer(int input_fd, std::string_view target_dir,
                                    const ExtractOptions& options) {
-  ArchivePtr a = NOOK_TRY(new_reader());
-  if (archive_read_open_fd(a.get(), input_fd, 128 * 1024) != ARCHIVE_OK) {
-    const char* msg = archive_error_string(a.get());
+  const LibarchiveApi& ar = *NOOK_TRY(libarchive_api());
+  ArchivePtr a = NOOK_TRY(new_reader(ar));
+  if (ar.read_open_fd(a.get(), input_fd, 128 * 1024) != ARCHIVE_OK) {
+    const char* msg = ar.error_string(a.get());
     return fail(ErrorKind::Corrupt,
                 fmt::format("opening layer: {}", msg != nullptr ? msg : "failed"));
   }
-  return extract(a.get(), target_dir, options);
+  return extract(ar, a.get(), target_dir, options);
 }
 
 Result<ExtractStats> extract_layer_memory(std::string_view data, std::string_view target_dir,
                                           const ExtractOptions& options) {
-  ArchivePtr a = NOOK_TRY(new_reader());
-  if (archive_read_open_memory(a.get(), data.data(), data.size()) != ARCHIVE_OK) {
-    const char* msg = archive_error_string(a.get());
+  const LibarchiveApi& ar = *NOOK_TRY(libarchive_api());
+  ArchivePtr a = NOOK_TRY(new_reader(ar));
+  if (ar.read_open_memory(a.get(), data.data(), data.size()) != ARCHIVE_OK) {
+    const char* msg = ar.error_string(a.get());
     return fail(ErrorKind::Corrupt,
                 fmt::format("opening layer: {}", msg != nullptr ? msg : "failed"));
   }
-  return extract(a.get(), target_dir, options);
+  return extract(ar, a.get(), target_dir, options);
 }
 
 }  // namespace nook::archive

@@ -59,7 +59,8 @@ struct ExtractStats {
 bool split_entry_path(std::string_view path, std::vector<std::string>& components);
 
 // Reads the layer from `input_fd` (borrowed, read to EOF) and extracts it into `target_dir`,
-// which must exist (normally empty; in vfs mode it holds the lower layers).
+// which must exist (normally empty; in vfs mode it holds the lower layers). libarchive is loaded
+// on the first call (libarchive_api.h): Unsupported when it cannot be.
 [[nodiscard]] Result<ExtractStats> extract_layer(int input_fd, std::string_view target_dir,
                                                  const ExtractOptions& options);
 

@@ -7,8 +7,6 @@
 // names the blob and must be known before the tar header or the upload's final PUT.
 #include "lib/engine/transfer.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -28,6 +26,7 @@
 
 #include "lib/archive/decompress.h"
 #include "lib/archive/extract.h"
+#include "lib/archive/libarchive_api.h"
 #include "lib/archive/tar_split.h"
 #include "lib/config/paths.h"
 #include "lib/engine/engine.h"
@@ -290,48 +289,52 @@ class DirMembers final : public Members {
 class TarMembers final : public Members {
  public:
   static Result<std::unique_ptr<TarMembers>> create(int fd) {
-    auto out = std::unique_ptr<TarMembers>(new TarMembers(fd));
-    archive_write_set_format_pax_restricted(out->a_);
-    archive_write_set_bytes_per_block(out->a_, 10240);
-    if (archive_write_open(out->a_, out.get(), nullptr, &TarMembers::write_cb, nullptr) != ARCHIVE_OK) {
+    const archive::LibarchiveApi& ar = *NOOK_TRY(archive::libarchive_api());
+    auto out = std::unique_ptr<TarMembers>(new TarMembers(ar, fd));
+    if (out->a_ == nullptr) return fail(ErrorKind::System, "archive_write_new failed");
+    ar.write_set_format_pax_restricted(out->a_);
+    ar.write_set_bytes_per_block(out->a_, 10240);
+    if (ar.write_open(out->a_, out.get(), nullptr, &TarMembers::write_cb, nullptr) != ARCHIVE_OK) {
       return fail(ErrorKind::System, fmt::format("writing the archive: {}", out->error_text()));
     }
     return out;
   }
-  ~TarMembers() override { archive_write_free(a_); }
+  ~TarMembers() override {
+    if (a_ != nullptr) ar_.write_free(a_);
+  }
 
   bool has(const std::string& path) override { return written_.contains(path); }
   Result<void> add(const std::string& path, int64_t size,
                    const std::function<Result<void>(const Sink&)>& producer) override {
     NOOK_TRY_VOID(add_dirs(path));
-    std::unique_ptr<archive_entry, void (*)(archive_entry*)> e(archive_entry_new(), archive_entry_free);
-    archive_entry_set_pathname(e.get(), path.c_str());
-    archive_entry_set_filetype(e.get(), AE_IFREG);
-    archive_entry_set_perm(e.get(), 0644);
-    archive_entry_set_size(e.get(), size);
-    archive_entry_set_mtime(e.get(), 0, 0);
-    if (archive_write_header(a_, e.get()) != ARCHIVE_OK) return fail(write_error());
+    std::unique_ptr<archive_entry, void (*)(archive_entry*)> e(ar_.entry_new(), ar_.entry_free);
+    ar_.entry_set_pathname(e.get(), path.c_str());
+    ar_.entry_set_filetype(e.get(), AE_IFREG);
+    ar_.entry_set_perm(e.get(), 0644);
+    ar_.entry_set_size(e.get(), size);
+    ar_.entry_set_mtime(e.get(), 0, 0);
+    if (ar_.write_header(a_, e.get()) != ARCHIVE_OK) return fail(write_error());
     int64_t written = 0;
     NOOK_TRY_VOID(producer([&](std::span<const char> bytes) -> Result<void> {
       written += static_cast<int64_t>(bytes.size());
       if (written > size) return fail(ErrorKind::Internal, fmt::format("{:?}: more than {} bytes", path, size));
-      if (archive_write_data(a_, bytes.data(), bytes.size()) < 0) return fail(write_error());
+      if (ar_.write_data(a_, bytes.data(), bytes.size()) < 0) return fail(write_error());
       return {};
     }));
     if (written != size) {
       return fail(ErrorKind::Internal, fmt::format("{:?}: wrote {} bytes, expected {}", path, written, size));
     }
-    if (archive_write_finish_entry(a_) != ARCHIVE_OK) return fail(write_error());
+    if (ar_.write_finish_entry(a_) != ARCHIVE_OK) return fail(write_error());
     written_.insert(path);
     return {};
   }
   Result<void> finish() override {
-    if (archive_write_close(a_) != ARCHIVE_OK) return fail(write_error());
+    if (ar_.write_close(a_) != ARCHIVE_OK) return fail(write_error());
     return {};
   }
 
  private:
-  explicit TarMembers(int fd) : a_(archive_write_new()), fd_(fd) {}
+  TarMembers(const archive::LibarchiveApi& ar, int fd) : ar_(ar), a_(ar.write_new()), fd_(fd) {}
   static la_ssize_t write_cb(struct archive*, void* self, const void* buf, size_t size) {
     auto* me = static_cast<TarMembers*>(self);
     auto r = sys::write_all(me->fd_, std::string_view(static_cast<const char*>(buf), size));
@@ -348,17 +351,17 @@ class TarMembers final : public Members {
       ++pos;
       if (dirs_.contains(dir)) continue;
       dirs_.insert(dir);
-      std::unique_ptr<archive_entry, void (*)(archive_entry*)> e(archive_entry_new(), archive_entry_free);
-      archive_entry_set_pathname(e.get(), dir.c_str());
-      archive_entry_set_filetype(e.get(), AE_IFDIR);
-      archive_entry_set_perm(e.get(), 0755);
-      archive_entry_set_mtime(e.get(), 0, 0);
-      if (archive_write_header(a_, e.get()) != ARCHIVE_OK) return fail(write_error());
+      std::unique_ptr<archive_entry, void (*)(archive_entry*)> e(ar_.entry_new(), ar_.entry_free);
+      ar_.entry_set_pathname(e.get(), dir.c_str());
+      ar_.entry_set_filetype(e.get(), AE_IFDIR);
+      ar_.entry_set_perm(e.get(), 0755);
+      ar_.entry_set_mtime(e.get(), 0, 0);
+      if (ar_.write_header(a_, e.get()) != ARCHIVE_OK) return fail(write_error());
     }
     return {};
   }
   std::string error_text() const {
-    const char* s = archive_error_string(a_);
+    const char* s = ar_.error_string(a_);
     return s != nullptr ? s : "unknown error";
   }
   Error write_error() const {
@@ -366,6 +369,7 @@ class TarMembers final : public Members {
     return Error(ErrorKind::System, fmt::format("writing the archive: {}", error_text()));
   }
 
+  const archive::LibarchiveApi& ar_;
   struct archive* a_;
   int fd_;
   std::optional<Error> io_error_;
@@ -1049,6 +1053,8 @@ Result<std::vector<std::string>> load_images(const Settings& settings, const Loa
     fd = owned.get();
   }
   if (fd < 0) return fail(ErrorKind::InvalidArgument, "no input given");
+  // Without libarchive no payload can be read: say that, rather than blame the payload.
+  (void)NOOK_TRY(archive::libarchive_api());
   Store store = NOOK_TRY(open_store(settings));
   auto unpacked = unpack_archive(settings, fd);
   if (!unpacked) {

@@ -12,6 +12,7 @@
 
 #include "lib/config/json_adapter.h"
 #include "lib/registry/challenge.h"
+#include "lib/registry/curl_api.h"
 #include "lib/registry/http.h"
 #include "lib/registry/retry.h"
 #include "lib/sys/file.h"
@@ -40,22 +41,25 @@ const std::vector<std::string>& default_accept() {
 std::once_flag g_curl_global;
 
 struct EasyDeleter {
-  void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
+  const CurlApi* curl;
+  void operator()(CURL* easy) const { curl->easy_cleanup(easy); }
 };
 using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
 
 struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+  const CurlApi* curl;
+  void operator()(curl_slist* list) const { curl->slist_free_all(list); }
 };
 using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 
 // The shared connection, DNS and TLS-session cache, with the locks curl asks for.
 struct Share {
+  const CurlApi* curl = nullptr;
   CURLSH* handle = nullptr;
   std::array<std::mutex, CURL_LOCK_DATA_LAST> locks;
 
   ~Share() {
-    if (handle) curl_share_cleanup(handle);
+    if (handle) curl->share_cleanup(handle);
   }
 };
 
@@ -201,6 +205,7 @@ std::string digest_header_check(const Response& response, const image::Digest& c
 }  // namespace
 
 struct Client::Impl {
+  const CurlApi* curl = nullptr;  // loaded before the Impl is made
   ClientOptions options;
   std::string url_host;  // docker.io -> registry-1.docker.io
   Share share;
@@ -277,7 +282,7 @@ Result<void> Client::Impl::load_certificates() {
   }
   if (extra.empty()) return {};
   // Add to the system's trust store, as containers/image does (SystemCertPool + certs.d).
-  const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+  const curl_version_info_data* info = curl->version_info(CURLVERSION_NOW);
   if (info && info->cainfo) {
     auto system = sys::read_file(info->cainfo);
     if (system) {
@@ -290,7 +295,7 @@ Result<void> Client::Impl::load_certificates() {
 }
 
 Result<Response> Client::Impl::perform(const Request& request, const std::string& authorization) {
-  EasyHandle easy(curl_easy_init());
+  EasyHandle easy(curl->easy_init(), EasyDeleter{curl});
   if (!easy) return fail(ErrorKind::Internal, "curl_easy_init failed");
   CURL* e = easy.get();
   Response response;
@@ -298,9 +303,9 @@ Result<Response> Client::Impl::perform(const Request& request, const std::string
   Transfer transfer{.request = &request, .response = &response};
   char error_buffer[CURL_ERROR_SIZE] = {};
 
-  Slist headers;
+  Slist headers(nullptr, SlistDeleter{curl});
   auto add_header = [&](const std::string& line) {
-    curl_slist* next = curl_slist_append(headers.get(), line.c_str());
+    curl_slist* next = curl->slist_append(headers.get(), line.c_str());
     if (next) {
       (void)headers.release();
       headers.reset(next);
@@ -310,71 +315,71 @@ Result<Response> Client::Impl::perform(const Request& request, const std::string
   if (!authorization.empty()) add_header(authorization);
   add_header("Expect:");
 
-  curl_easy_setopt(e, CURLOPT_URL, response.url.c_str());
-  curl_easy_setopt(e, CURLOPT_SHARE, share.handle);
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(e, CURLOPT_USERAGENT, options.user_agent.c_str());
-  curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(
+  curl->easy_setopt(e, CURLOPT_URL, response.url.c_str());
+  curl->easy_setopt(e, CURLOPT_SHARE, share.handle);
+  curl->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl->easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer);
+  curl->easy_setopt(e, CURLOPT_USERAGENT, options.user_agent.c_str());
+  curl->easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+  curl->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl->easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(
                                                       std::chrono::milliseconds(options.connect_timeout).count()));
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.stall_timeout.count()));
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &on_header);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, &transfer);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &on_body);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, &transfer);
-  if (request.buffer_size > 0) curl_easy_setopt(e, CURLOPT_BUFFERSIZE, request.buffer_size);
+  curl->easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl->easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.stall_timeout.count()));
+  curl->easy_setopt(e, CURLOPT_HEADERFUNCTION, &on_header);
+  curl->easy_setopt(e, CURLOPT_HEADERDATA, &transfer);
+  curl->easy_setopt(e, CURLOPT_WRITEFUNCTION, &on_body);
+  curl->easy_setopt(e, CURLOPT_WRITEDATA, &transfer);
+  if (request.buffer_size > 0) curl->easy_setopt(e, CURLOPT_BUFFERSIZE, request.buffer_size);
   if (request.follow_redirects) {
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+    curl->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl->easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
   }
   if (options.insecure) {
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    curl->easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl->easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   curl_blob ca{};
   if (!ca_blob.empty()) {
     ca.data = ca_blob.data();
     ca.len = ca_blob.size();
     ca.flags = CURL_BLOB_NOCOPY;
-    curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &ca);
+    curl->easy_setopt(e, CURLOPT_CAINFO_BLOB, &ca);
   }
   if (!client_cert.empty()) {
-    curl_easy_setopt(e, CURLOPT_SSLCERT, client_cert.c_str());
-    curl_easy_setopt(e, CURLOPT_SSLKEY, client_key.c_str());
+    curl->easy_setopt(e, CURLOPT_SSLCERT, client_cert.c_str());
+    curl->easy_setopt(e, CURLOPT_SSLKEY, client_key.c_str());
   }
 
   if (request.method == "HEAD") {
-    curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    curl->easy_setopt(e, CURLOPT_NOBODY, 1L);
   } else if (request.method == "POST") {
-    curl_easy_setopt(e, CURLOPT_POST, 1L);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, request.body.data());
+    curl->easy_setopt(e, CURLOPT_POST, 1L);
+    curl->easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl->easy_setopt(e, CURLOPT_POSTFIELDS, request.body.data());
   } else if (request.method == "PUT" || request.method == "PATCH") {
-    curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(e, CURLOPT_READFUNCTION, &on_read);
-    curl_easy_setopt(e, CURLOPT_READDATA, &transfer);
-    if (request.method == "PATCH") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PATCH");
+    curl->easy_setopt(e, CURLOPT_UPLOAD, 1L);
+    curl->easy_setopt(e, CURLOPT_READFUNCTION, &on_read);
+    curl->easy_setopt(e, CURLOPT_READDATA, &transfer);
+    if (request.method == "PATCH") curl->easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PATCH");
     if (!request.source) {
-      curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      curl->easy_setopt(e, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     } else if (request.source_size >= 0) {
-      curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.source_size));
+      curl->easy_setopt(e, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.source_size));
     }
   } else if (request.method != "GET") {
-    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl->easy_setopt(e, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
-  curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
+  curl->easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
 
-  response.code = curl_easy_perform(e);
+  response.code = curl->easy_perform(e);
   if (transfer.abort_error) return fail(*transfer.abort_error);
   long status = 0;
-  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+  curl->easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
   response.status = status;
   if (response.code != CURLE_OK) {
-    response.curl_message = error_buffer[0] ? error_buffer : curl_easy_strerror(response.code);
+    response.curl_message = error_buffer[0] ? error_buffer : curl->easy_strerror(response.code);
     if (response.body_too_large) response.curl_message = "response body too large";
   }
   NOOK_DEBUG(Registry, "{} {} -> {} ({})", request.method, response.url, response.status,
@@ -565,17 +570,20 @@ Client::~Client() = default;
 
 Result<Client> Client::create(ClientOptions options) {
   if (options.host.empty()) return fail(ErrorKind::InvalidArgument, "registry host is empty");
-  std::call_once(g_curl_global, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  const CurlApi* curl = NOOK_TRY(curl_api());
+  std::call_once(g_curl_global, [curl] { curl->global_init(CURL_GLOBAL_DEFAULT); });
   auto impl = std::make_unique<Impl>();
+  impl->curl = curl;
+  impl->share.curl = curl;
   impl->options = std::move(options);
   impl->url_host = impl->options.host == "docker.io" ? "registry-1.docker.io" : impl->options.host;
-  impl->share.handle = curl_share_init();
+  impl->share.handle = curl->share_init();
   if (!impl->share.handle) return fail(ErrorKind::Internal, "curl_share_init failed");
-  curl_share_setopt(impl->share.handle, CURLSHOPT_LOCKFUNC, &share_lock);
-  curl_share_setopt(impl->share.handle, CURLSHOPT_UNLOCKFUNC, &share_unlock);
-  curl_share_setopt(impl->share.handle, CURLSHOPT_USERDATA, &impl->share);
+  curl->share_setopt(impl->share.handle, CURLSHOPT_LOCKFUNC, &share_lock);
+  curl->share_setopt(impl->share.handle, CURLSHOPT_UNLOCKFUNC, &share_unlock);
+  curl->share_setopt(impl->share.handle, CURLSHOPT_USERDATA, &impl->share);
   for (curl_lock_data data : {CURL_LOCK_DATA_CONNECT, CURL_LOCK_DATA_DNS, CURL_LOCK_DATA_SSL_SESSION}) {
-    curl_share_setopt(impl->share.handle, CURLSHOPT_SHARE, data);
+    curl->share_setopt(impl->share.handle, CURLSHOPT_SHARE, data);
   }
   auto loaded = impl->load_certificates();
   if (!loaded) return fail(loaded.error().context(fmt::format("loading certificates for {:?}", impl->options.host)));

@@ -82,6 +82,7 @@ using SourceFn = std::function<Result<size_t>(std::span<char> buffer)>;
 
 class Client {
  public:
+  // Loads libcurl on first use (lib/registry/curl_api.h): Unsupported when it cannot be loaded.
   [[nodiscard]] static Result<Client> create(ClientOptions options);
   Client(Client&&) noexcept;
   Client& operator=(Client&&) noexcept;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "lib/registry/curl_api.h"
 #include "lib/util/strings.h"
 
 namespace nook::registry {
@@ -48,7 +49,10 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, st
     if (text.size() > 9) return std::chrono::seconds(999'999'999);
     return std::chrono::seconds(std::stoll(std::string(text)));
   }
-  std::time_t when = curl_getdate(std::string(text).c_str(), nullptr);
+  // An HTTP date: parsed by curl, which answered the request (so it is loaded).
+  auto curl = curl_api();
+  if (!curl) return std::nullopt;
+  std::time_t when = (*curl)->getdate(std::string(text).c_str(), nullptr);
   if (when == -1) return std::nullopt;
   return std::chrono::seconds(std::max<std::time_t>(0, when - now));
 }

@@ -21,7 +21,8 @@ std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds b
                                         std::optional<std::chrono::seconds> retry_after = std::nullopt);
 
 // A Retry-After value: delay-seconds ("120") or an HTTP-date, relative to `now`. nullopt when it
-// cannot be parsed; a date in the past is 0.
+// cannot be parsed (or, for a date, when libcurl, which parses it, cannot be loaded); a date in
+// the past is 0.
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, std::time_t now);
 
 }  // namespace nook::registry

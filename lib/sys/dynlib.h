@@ -1,0 +1,28 @@
+// Shared libraries loaded on first use (dlopen), so that commands which never need a heavy
+// library (libcurl, libarchive and the dozens of libraries they pull in) do not pay for loading it.
+#pragma once
+
+#include <dlfcn.h>
+
+#include "lib/util/error.h"
+
+namespace nook::sys {
+
+// dlopen(name, RTLD_NOW | RTLD_LOCAL): the library's symbols, and those of the libraries it pulls
+// in, stay out of the global scope. Unsupported "loading NAME: <dlerror>" when it cannot be loaded.
+[[nodiscard]] Result<void*> open_library(const char* name);
+
+// The error for a library that lacks a symbol (or failed otherwise), from dlerror().
+Error library_error(const char* name);
+
+// dlclose(); for a library that turned out incomplete (a complete one stays loaded for good).
+void close_library(void* handle);
+
+// Resolves `symbol` into the typed function pointer `out`; false when the library lacks it.
+template <class Fn>
+bool resolve_symbol(void* handle, const char* symbol, Fn& out) {
+  out = reinterpret_cast<Fn>(::dlsym(handle, symbol));
+  return out != nullptr;
+}
+
+}  // namespace nook::sys
