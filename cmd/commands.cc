@@ -26,6 +26,24 @@ Runner setup_image_prune(CLI::App& app);
 Runner setup_save(CLI::App& app);
 Runner setup_load(CLI::App& app);
 Runner setup_push(CLI::App& app);
+Runner setup_oci_create(CLI::App& app);
+Runner setup_oci_start(CLI::App& app);
+Runner setup_oci_state(CLI::App& app);
+Runner setup_oci_kill(CLI::App& app);
+Runner setup_oci_delete(CLI::App& app);
+Runner setup_oci_run(CLI::App& app);
+Runner setup_internal_monitor(CLI::App& app);
+Runner setup_run(CLI::App& app);
+Runner setup_create(CLI::App& app);
+Runner setup_start(CLI::App& app);
+Runner setup_stop(CLI::App& app);
+Runner setup_kill(CLI::App& app);
+Runner setup_rm(CLI::App& app);
+Runner setup_wait(CLI::App& app);
+Runner setup_ps(CLI::App& app);
+Runner setup_logs(CLI::App& app);
+Runner setup_container_inspect(CLI::App& app);
+Runner setup_container_exists(CLI::App& app);
 
 namespace {
 
@@ -74,11 +92,65 @@ constexpr std::string_view kPushDescription =
 constexpr std::string_view kSaveDescription =
     "Save an image to docker-archive or oci-archive on the local machine. Default is docker-archive.";
 
+constexpr std::string_view kRunDescription =
+    "Runs a command in a new container from the given image.\n\n"
+    "  Until networking lands, --network takes none (the default) or host.";
+constexpr std::string_view kCreateDescription =
+    "Creates a new container from the given image, without starting it.";
+constexpr std::string_view kPsDescription = "Prints out information about the containers";
+constexpr std::string_view kRmDescription = "Removes one or more containers from the host.";
+constexpr std::string_view kLogsDescription =
+    "Retrieves logs for one or more containers.\n\n"
+    "  This does not guarantee execution order when combined with nook run (i.e., your run may not have\n"
+    "  generated any logs at the time you execute nook logs).";
+
+#define NOOK_CONTAINER_VERBS(prefix)                                                                              \
+  Verb{.path = prefix "create", .summary = "Create but do not start a container", .description = kCreateDescription, \
+       .usage = "[options] IMAGE [COMMAND [ARG...]]", .example = "nook create alpine ls",                         \
+       .args = Args::AtLeastOne, .setup = &setup_create, .needs_userns = true},                                   \
+  Verb{.path = prefix "kill", .summary = "Kill one or more running containers with a specific signal",            \
+       .usage = "[options] CONTAINER [CONTAINER...]", .example = "nook kill mywebserver\n  nook kill -s TERM ctrID", \
+       .args = Args::Any, .setup = &setup_kill},                                                                   \
+  Verb{.path = prefix "logs", .summary = "Fetch the logs of one or more containers", .description = kLogsDescription, \
+       .usage = "[options] CONTAINER [CONTAINER...]", .example = "nook logs ctrID\n  nook logs --tail 2 mywebserver", \
+       .args = Args::Any, .setup = &setup_logs},                                                                   \
+  Verb{.path = prefix "rm", .summary = "Remove one or more containers", .description = kRmDescription,            \
+       .usage = "[options] CONTAINER [CONTAINER...]", .example = "nook rm imageID\n  nook rm -f --all",            \
+       .args = Args::Any, .setup = &setup_rm, .needs_userns = true},                                              \
+  Verb{.path = prefix "run", .summary = "Run a command in a new container", .description = kRunDescription,       \
+       .usage = "[options] IMAGE [COMMAND [ARG...]]", .example = "nook run imageID ls -alF /etc\n  nook run -d --name web busybox httpd -f", \
+       .args = Args::AtLeastOne, .setup = &setup_run, .needs_userns = true},                                      \
+  Verb{.path = prefix "start", .summary = "Start one or more containers",                                          \
+       .usage = "[options] CONTAINER [CONTAINER...]", .example = "nook start ctrID\n  nook start -a ctrID",         \
+       .args = Args::Any, .setup = &setup_start, .needs_userns = true},                                           \
+  Verb{.path = prefix "stop", .summary = "Stop one or more containers",                                            \
+       .usage = "[options] CONTAINER [CONTAINER...]", .example = "nook stop ctrID\n  nook stop -t 2 ctrID",         \
+       .args = Args::Any, .setup = &setup_stop},                                                                   \
+  Verb{.path = prefix "wait", .summary = "Block on one or more containers",                                        \
+       .usage = "[options] CONTAINER [CONTAINER...]", .example = "nook wait ctrID",                                 \
+       .args = Args::Any, .setup = &setup_wait}
+
 const std::array kVerbs = {
     Verb{.path = "completion", .summary = "Generate shell autocompletions", .description = kCompletionDescription,
          .usage = "[options] {bash|zsh|fish}", .example = "nook completion bash\n  nook completion fish > ~/.config/fish/completions/nook.fish",
          .args = Args::ExactlyOne, .setup = &setup_completion},
     // Handled in main.cc (rewritten to --help); listed here for help and completions.
+    Verb{.path = "container", .summary = "Manage containers", .description = "Manage containers", .usage = "[command]"},
+    Verb{.path = "container exists", .summary = "Check if a container exists in local storage",
+         .description = "If the named container exists in local storage, nook container exists exits with 0, otherwise the exit code will be 1.",
+         .usage = "[options] CONTAINER", .example = "nook container exists containerID",
+         .args = Args::ExactlyOne, .setup = &setup_container_exists},
+    Verb{.path = "container inspect", .summary = "Display the configuration of a container",
+         .usage = "[options] CONTAINER [CONTAINER...]", .example = "nook container inspect myCtr",
+         .args = Args::AtLeastOne, .setup = &setup_container_inspect},
+    Verb{.path = "container list", .summary = "List containers", .description = kPsDescription, .usage = "[options]",
+         .args = Args::None, .setup = &setup_ps, .hidden = true},
+    Verb{.path = "container ls", .summary = "List containers", .description = kPsDescription, .usage = "[options]",
+         .args = Args::None, .setup = &setup_ps, .hidden = true},
+    Verb{.path = "container ps", .summary = "List containers", .description = kPsDescription, .usage = "[options]",
+         .args = Args::None, .setup = &setup_ps},
+    NOOK_CONTAINER_VERBS("container "),
+    NOOK_CONTAINER_VERBS(""),
     Verb{.path = "help", .summary = "Help about any command", .usage = "[command]", .args = Args::Any},
     Verb{.path = "history", .summary = "Show history of a specified image", .description = "Displays the history of an image.",
          .usage = "[options] IMAGE", .example = "nook history quay.io/fedora/fedora",
@@ -139,6 +211,10 @@ const std::array kVerbs = {
     Verb{.path = "inspect", .summary = "Display the configuration of object denoted by ID", .description = kInspectDescription,
          .usage = "[options] {CONTAINER|IMAGE} [...]", .example = "nook inspect fedora\n  nook inspect --type image fedora\n  nook inspect --format \"imageId: {{.Id}} size: {{.Size}}\" fedora",
          .args = Args::AtLeastOne, .setup = &setup_inspect},
+    // Hidden verbs the engine execs (cmd/internal/); they run inside the user namespace already.
+    Verb{.path = "internal", .summary = "Internal commands of nook", .usage = "[command]", .hidden = true},
+    Verb{.path = "internal monitor", .summary = "Run the monitor of a container", .usage = "ARGS...",
+         .args = Args::Any, .setup = &setup_internal_monitor, .hidden = true},
     Verb{.path = "load", .summary = "Load image(s) from a tar archive", .description = kLoadDescription,
          .usage = "[options]", .example = "nook load -i fedora.tar\n  nook load < fedora.tar",
          .args = Args::None, .setup = &setup_load, .needs_userns = true},
@@ -150,6 +226,33 @@ const std::array kVerbs = {
          .description = "Remove the cached username and password for the registry.", .usage = "[options] [REGISTRY]",
          .example = "nook logout quay.io\n  nook logout --authfile dir/auth.json quay.io\n  nook logout --all",
          .args = Args::Any, .setup = &setup_logout},
+    Verb{.path = "ps", .summary = "List containers", .description = kPsDescription, .usage = "[options]",
+         .example = "nook ps -a\n  nook ps -a --format \"{{.ID}}  {{.Image}}  {{.Labels}}  {{.Mounts}}\"",
+         .args = Args::None, .setup = &setup_ps},
+    Verb{.path = "oci", .summary = "Run OCI bundles with nook's built-in runtime",
+         .description = "Run OCI runtime-spec bundles with nook's built-in runtime, as crun and runc do.", .usage = "[command]"},
+    Verb{.path = "oci create", .summary = "Create a container from a bundle",
+         .description = "Creates a container from an OCI bundle; its process waits until `nook oci start`.",
+         .usage = "[options] ID", .example = "nook oci create --bundle ./bundle mycontainer",
+         .args = Args::ExactlyOne, .setup = &setup_oci_create, .needs_userns = true},
+    Verb{.path = "oci delete", .summary = "Delete a stopped container", .description = "Removes the state of a container.",
+         .usage = "[options] ID", .example = "nook oci delete mycontainer\n  nook oci delete -f mycontainer",
+         .args = Args::ExactlyOne, .setup = &setup_oci_delete, .needs_userns = true},
+    Verb{.path = "oci kill", .summary = "Send a signal to a container's process",
+         .description = "Sends SIGNAL (a name or a number, default TERM) to the container's init process.",
+         .usage = "ID [SIGNAL]", .example = "nook oci kill mycontainer KILL", .args = Args::AtLeastOne,
+         .setup = &setup_oci_kill, .needs_userns = true},
+    Verb{.path = "oci run", .summary = "Create and start a container from a bundle, in the foreground",
+         .description = "Runs an OCI bundle in the foreground with the terminal's stdio; exits with the container's exit code.",
+         .usage = "[options] ID", .example = "nook oci run --bundle ./bundle mycontainer",
+         .args = Args::ExactlyOne, .setup = &setup_oci_run, .needs_userns = true},
+    Verb{.path = "oci start", .summary = "Start a created container", .description = "Lets a created container run its process.",
+         .usage = "ID", .example = "nook oci start mycontainer", .args = Args::ExactlyOne, .setup = &setup_oci_start,
+         .needs_userns = true},
+    Verb{.path = "oci state", .summary = "Output the state of a container",
+         .description = "Prints the runtime-spec state of a container as JSON.", .usage = "ID",
+         .example = "nook oci state mycontainer", .args = Args::ExactlyOne, .setup = &setup_oci_state,
+         .needs_userns = true},
     Verb{.path = "pull", .summary = "Pull an image from a registry", .description = kPullDescription,
          .usage = "[options] IMAGE [IMAGE...]",
          .example = "nook pull imageName\n  nook pull fedora:latest\n  nook pull --all-tags 127.0.0.1:5000/busybox\n  nook pull --platform linux/arm64 busybox",
@@ -201,6 +304,8 @@ std::vector<const Verb*> children_of(std::string_view path) {
     std::string_view parent = space == std::string_view::npos ? std::string_view{} : p.substr(0, space);
     if (parent == path) out.push_back(&verb);
   }
+  // The table groups verbs by file; help and completions list them alphabetically, as cobra does.
+  std::stable_sort(out.begin(), out.end(), [](const Verb* a, const Verb* b) { return a->path < b->path; });
   return out;
 }
 

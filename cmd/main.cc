@@ -186,9 +186,11 @@ Result<int> run_verb(const Verb& verb, std::vector<std::string> rest, GlobalOpti
   app.set_help_flag();
   app.allow_extras();
   bool help = false;
-  app.add_flag("-h,--help", help, fmt::format("help for {}", verb.path.substr(verb.path.rfind(' ') + 1)));
   add_global_options(app, globals);
   Runner runner = verb.setup(app);
+  // run and create use -h for --hostname, as podman does; help is then --help alone.
+  std::string help_names = app.get_option_no_throw("-h") == nullptr ? "-h,--help" : "--help";
+  app.add_flag(help_names, help, fmt::format("help for {}", verb.path.substr(verb.path.rfind(' ') + 1)));
   std::reverse(rest.begin(), rest.end());
   try {
     app.parse(rest);
@@ -272,9 +274,10 @@ std::unique_ptr<CLI::App> app_for(const Verb& verb) {
   static bool unused_help = false;
   auto app = std::make_unique<CLI::App>(std::string(verb.summary), fmt::format("nook {}", verb.path));
   app->set_help_flag();
-  app->add_flag("-h,--help", unused_help, "help for this command")->group("");
   add_global_options(*app, unused_globals);
   (void)verb.setup(*app);
+  std::string help_names = app->get_option_no_throw("-h") == nullptr ? "-h,--help" : "--help";
+  app->add_flag(help_names, unused_help, "help for this command")->group("");
   return app;
 }
 

@@ -9,10 +9,12 @@ status=0
 code_only() { grep -vE '^[^:]+:[0-9]+:\s*(//|\*)' || true; }
 violation() { echo "lint: $*"; status=1; }
 
-# cmd/ includes only the engine header, lib/util and cmd/ itself.
+# cmd/ includes only the engine header, lib/util and cmd/ itself; cmd/internal/ (the hidden verbs
+# the engine execs: monitor, runtime) may also include the runtime's and the monitor's header.
 while IFS= read -r line; do
   violation "cmd/ may include only lib/engine/engine.h, lib/util/* and cmd/*: $line"
-done < <(grep -rn '#include "lib/' cmd/ | grep -v -e '"lib/engine/engine.h"' -e '"lib/util/' || true)
+done < <(grep -rn '#include "lib/' cmd/ | grep -v -e '"lib/engine/engine.h"' -e '"lib/util/' |
+         grep -v -E '^cmd/internal/[^:]+:[0-9]+:#include "lib/(runtime/runtime|monitor/monitor)\.h"' || true)
 
 # Exceptions only in the adapters that call throwing libraries.
 while IFS= read -r line; do

@@ -15,6 +15,7 @@
 
 #include "lib/config/config.h"
 #include "lib/config/environment.h"
+#include "lib/engine/containers.h"
 #include "lib/engine/images.h"
 #include "lib/engine/login.h"
 #include "lib/engine/pull.h"

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "lib/image/json_adapter.h"
+#include "lib/util/json_fields.h"
 
 namespace nook::storage {
 
@@ -18,50 +19,11 @@ std::unexpected<Error> corrupt(std::string_view what, std::string_view problem) 
   return fail(ErrorKind::Corrupt, fmt::format("{:?}: {}", what, problem));
 }
 
-// Reads fields of one object with type checks; the first problem is kept in `error`.
-class Fields {
+// Reads fields of one record; the first problem is kept in error().
+class Fields : public JsonFields {
  public:
-  Fields(const json& obj, std::string_view what, std::string_view where) : obj_(obj), what_(what), where_(where) {}
-
-  std::string str(const char* key) {
-    const json* value = find(key);
-    if (value == nullptr) return {};
-    if (!value->is_string()) {
-      problem(key, "is not a string");
-      return {};
-    }
-    return value->get_ref<const std::string&>();
-  }
-
-  int64_t integer(const char* key, int64_t fallback) {
-    const json* value = find(key);
-    if (value == nullptr) return fallback;
-    if (!value->is_number_integer() ||
-        (value->is_number_unsigned() && value->get<uint64_t>() > uint64_t{std::numeric_limits<int64_t>::max()})) {
-      problem(key, "is not an integer");
-      return fallback;
-    }
-    return value->get<int64_t>();
-  }
-
-  std::vector<std::string> list(const char* key) {
-    std::vector<std::string> out;
-    const json* value = find(key);
-    if (value == nullptr) return out;
-    if (!value->is_array()) {
-      problem(key, "is not an array");
-      return out;
-    }
-    out.reserve(value->size());
-    for (const json& item : *value) {
-      if (!item.is_string()) {
-        problem(key, "must contain only strings");
-        return {};
-      }
-      out.push_back(item.get_ref<const std::string&>());
-    }
-    return out;
-  }
+  Fields(const json& obj, std::string_view what, std::string_view where)
+      : JsonFields(obj, fmt::format("{:?}: {}", what, where)) {}
 
   std::optional<image::Digest> digest(const char* key) {
     std::string text = str(key);
@@ -73,23 +35,6 @@ class Fields {
     }
     return std::move(*parsed);
   }
-
-  const std::optional<Error>& error() const { return error_; }
-
- private:
-  const json* find(const char* key) const {
-    auto it = obj_.find(key);
-    if (it == obj_.end() || it->is_null()) return nullptr;
-    return &*it;
-  }
-  void problem(const char* key, std::string_view text) {
-    if (!error_) error_ = Error(ErrorKind::Corrupt, fmt::format("{:?}: {} field \"{}\" {}", what_, where_, key, text));
-  }
-
-  const json& obj_;
-  std::string_view what_;
-  std::string_view where_;
-  std::optional<Error> error_;
 };
 
 // Parses the document and checks its version; returns the array under `key`.
@@ -177,16 +122,16 @@ Result<std::vector<ImageRecord>> decode_images(std::string_view text, std::strin
     Fields fields(item, what, "image");
     ImageRecord record;
     record.id = fields.str("id");
-    record.names = fields.list("names");
-    record.digests = fields.list("digests");
-    record.repo_digests = fields.list("repo_digests");
-    record.layers = fields.list("layers");
+    record.names = fields.strings("names");
+    record.digests = fields.strings("digests");
+    record.repo_digests = fields.strings("repo_digests");
+    record.layers = fields.strings("layers");
     record.top_layer = fields.str("top_layer");
     record.manifest_media_type = fields.str("manifest_media_type");
     record.size = fields.integer("size", 0);
     record.created = fields.str("created");
     record.pulled = fields.str("pulled");
-    record.history_names = fields.list("history_names");
+    record.history_names = fields.strings("history_names");
     if (fields.error()) return fail(*fields.error());
     if (record.id.empty()) return corrupt(what, "an image entry has no id");
     out.push_back(std::move(record));

@@ -15,7 +15,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +33,7 @@
 #include "lib/storage/index.h"
 #include "lib/sys/file.h"
 #include "lib/sys/proc.h"
+#include "lib/sys/random.h"
 #include "lib/util/log.h"
 #include "lib/util/scope_exit.h"
 #include "lib/util/strings.h"
@@ -70,39 +70,7 @@ std::string now_rfc3339() {
   return fmt::format("{}.{:09d}Z", buf, nanos % 1000000000);
 }
 
-Result<std::string> random_name() {
-  unsigned char bytes[16];
-  size_t got = 0;
-  while (got < sizeof bytes) {
-    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail(Error::from_errno("getrandom"));
-    }
-    got += static_cast<size_t>(n);
-  }
-  std::string out;
-  for (unsigned char b : bytes) out += fmt::format("{:02x}", b);
-  return out;
-}
-
-// Names in a directory (without "." and ".."); a missing directory is empty.
-Result<std::vector<std::string>> list_dir(const std::string& path) {
-  std::vector<std::string> names;
-  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(path.c_str()), &::closedir);
-  if (!dir) {
-    if (errno == ENOENT) return names;
-    return fail(Error::from_errno("opendir", fmt::format("{:?}", path)));
-  }
-  errno = 0;
-  while (struct dirent* entry = ::readdir(dir.get())) {
-    std::string_view name = entry->d_name;
-    if (name != "." && name != "..") names.emplace_back(name);
-    errno = 0;
-  }
-  if (errno != 0) return fail(Error::from_errno("readdir", fmt::format("{:?}", path)));
-  return names;
-}
+Result<std::string> random_name() { return sys::random_hex(16); }
 
 // Reads a file that may be missing (nullopt then).
 Result<std::optional<std::string>> read_optional(const std::string& path) {
@@ -124,7 +92,7 @@ void unlink_held_lock(const std::string& path) {
 
 // Removes staging entries whose writer is gone. Returns how many were removed.
 Result<int> clean_staging(const std::string& staging) {
-  std::vector<std::string> names = NOOK_TRY(list_dir(staging));
+  std::vector<std::string> names = NOOK_TRY(sys::list_dir(staging));
   std::set<std::string> bases;
   for (const std::string& name : names) {
     std::string_view base = name;
@@ -797,7 +765,7 @@ Result<std::vector<std::string>> Store::collect_garbage(const std::function<bool
   // Directories without a record: half-committed layers, images whose record was never written.
   std::set<std::string> known;
   for (const LayerRecord& layer : layers) known.insert(layer.id);
-  for (const std::string& name : NOOK_TRY(list_dir(impl_->path("layers")))) {
+  for (const std::string& name : NOOK_TRY(sys::list_dir(impl_->path("layers")))) {
     if (known.contains(name)) continue;
     NOOK_DEBUG(Store, "deleting layer directory without a record {:?}", name);
     NOOK_TRY_VOID(sys::remove_all(join(impl_->path("layers"), name)));
@@ -805,7 +773,7 @@ Result<std::vector<std::string>> Store::collect_garbage(const std::function<bool
   }
   std::set<std::string> image_ids;
   for (const ImageRecord& image : images) image_ids.insert(image.id);
-  for (const std::string& name : NOOK_TRY(list_dir(impl_->path("images")))) {
+  for (const std::string& name : NOOK_TRY(sys::list_dir(impl_->path("images")))) {
     if (image_ids.contains(name)) continue;
     NOOK_TRY_VOID(sys::remove_all(join(impl_->path("images"), name)));
   }

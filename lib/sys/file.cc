@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <memory>
 #include <vector>
 
 #include "lib/sys/syscall.h"
@@ -186,6 +187,24 @@ Result<bool> path_exists(std::string_view path) {
   if (::lstat(c_path.c_str(), &st) == 0) return true;
   if (errno == ENOENT || errno == ENOTDIR) return false;
   return fail(Error::from_errno("lstat", quote(path)));
+}
+
+Result<std::vector<std::string>> list_dir(std::string_view path) {
+  std::vector<std::string> names;
+  std::string p(path);
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(p.c_str()), &::closedir);
+  if (!dir) {
+    if (errno == ENOENT) return names;
+    return fail(Error::from_errno("opendir", fmt::format("{:?}", path)));
+  }
+  errno = 0;
+  while (struct dirent* entry = ::readdir(dir.get())) {
+    std::string_view name = entry->d_name;
+    if (name != "." && name != "..") names.emplace_back(name);
+    errno = 0;
+  }
+  if (errno != 0) return fail(Error::from_errno("readdir", fmt::format("{:?}", path)));
+  return names;
 }
 
 Result<struct stat> stat_path(std::string_view path, bool follow_symlinks) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "lib/sys/fd.h"
 #include "lib/util/error.h"
@@ -53,6 +54,9 @@ namespace nook::sys {
 // Whether a directory entry named `path` exists (lstat: a dangling symlink exists). ENOENT and
 // ENOTDIR give false; other failures (EACCES on a parent) are errors.
 [[nodiscard]] Result<bool> path_exists(std::string_view path);
+
+// The names in a directory, without "." and ".." (in readdir order); a missing directory is empty.
+[[nodiscard]] Result<std::vector<std::string>> list_dir(std::string_view path);
 
 // stat(2) (or lstat(2) when !follow_symlinks).
 [[nodiscard]] Result<struct stat> stat_path(std::string_view path, bool follow_symlinks = true);

@@ -501,4 +501,38 @@ Result<CaptureResult> run_capture(SpawnOptions options, std::chrono::millisecond
   return result;
 }
 
+Result<ProcessStat> process_stat(pid_t pid) {
+  std::string path = fmt::format("/proc/{}/stat", pid);
+  auto text = read_file(path);
+  if (!text) {
+    if (text.error().sys_errno() == ENOENT || text.error().sys_errno() == ESRCH) {
+      return fail(ErrorKind::NotFound, fmt::format("no process {}", pid), ESRCH);
+    }
+    return fail(text.error());
+  }
+  // "pid (comm) state ppid ...": comm may contain spaces and parentheses, so parse after the last ')'.
+  size_t close = text->rfind(')');
+  if (close == std::string::npos) return fail(ErrorKind::Corrupt, fmt::format("{:?}: malformed", path));
+  std::vector<std::string_view> fields;
+  std::string_view rest = std::string_view(*text).substr(close + 1);
+  size_t pos = 0;
+  while (pos < rest.size()) {
+    size_t start = rest.find_first_not_of(' ', pos);
+    if (start == std::string_view::npos) break;
+    size_t end = rest.find(' ', start);
+    if (end == std::string_view::npos) end = rest.size();
+    fields.push_back(rest.substr(start, end - start));
+    pos = end;
+  }
+  // fields[0] is field 3 (state); field N is fields[N - 3].
+  if (fields.size() < 20) return fail(ErrorKind::Corrupt, fmt::format("{:?}: too few fields", path));
+  ProcessStat stat;
+  stat.pid = pid;
+  stat.state = fields[0].empty() ? '?' : fields[0][0];
+  stat.ppid = static_cast<pid_t>(std::strtol(std::string(fields[1]).c_str(), nullptr, 10));
+  stat.start_time = std::strtoull(std::string(fields[19]).c_str(), nullptr, 10);
+  if (stat.state == 'Z' || stat.state == 'X') return fail(ErrorKind::NotFound, fmt::format("process {} has exited", pid), ESRCH);
+  return stat;
+}
+
 }  // namespace nook::sys

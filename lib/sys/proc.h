@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -140,5 +141,15 @@ struct CaptureResult {
 // The same with full spawn options; stdout_to and stderr_to are replaced by the capture pipes.
 [[nodiscard]] Result<CaptureResult> run_capture(SpawnOptions options,
                                                 std::chrono::milliseconds timeout);
+
+// Facts of a live process from /proc/PID/stat. The start time tells a process apart from a later
+// one that reuses its pid. NotFound when no such process exists (or it is a reaped zombie).
+struct ProcessStat {
+  pid_t pid = 0;
+  char state = '?';          // R, S, D, Z, T, ...
+  pid_t ppid = 0;
+  uint64_t start_time = 0;   // clock ticks after boot (field 22)
+};
+[[nodiscard]] Result<ProcessStat> process_stat(pid_t pid);
 
 }  // namespace nook::sys

@@ -85,6 +85,66 @@ int close_range(unsigned int first, unsigned int last, unsigned int flags) noexc
   return result;
 }
 
+int openat2(int dirfd, const char* path, uint64_t flags, uint64_t mode, uint64_t resolve) noexcept {
+  open_how how{};
+  how.flags = flags | O_CLOEXEC;
+  how.mode = (flags & (O_CREAT | O_TMPFILE)) != 0 ? mode : 0;
+  how.resolve = resolve;
+  for (int attempt = 0;; ++attempt) {
+    long fd = ::syscall(__NR_openat2, dirfd, path, &how, sizeof how);
+    if (fd >= 0) return static_cast<int>(fd);
+    if (errno == EINTR || (errno == EAGAIN && attempt < 128)) continue;
+    return errno == E2BIG ? -ENOSYS : -errno;
+  }
+}
+
+pid_t clone_fork(unsigned long flags) noexcept {
+  // x86-64 and most others: clone(flags, newsp, parent_tid, child_tid, tls).
+  long rc = ::syscall(__NR_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  return rc < 0 ? -errno : static_cast<pid_t>(rc);
+}
+
+int pivot_root(const char* new_root, const char* put_old) noexcept {
+  return ::syscall(__NR_pivot_root, new_root, put_old) < 0 ? -errno : 0;
+}
+
+namespace {
+struct CapHeader {
+  uint32_t version;
+  int pid;
+};
+struct CapData {
+  uint32_t effective;
+  uint32_t permitted;
+  uint32_t inheritable;
+};
+constexpr uint32_t kCapabilityVersion3 = 0x20080522;
+}  // namespace
+
+int capget(uint64_t* effective, uint64_t* permitted, uint64_t* inheritable) noexcept {
+  CapHeader header{kCapabilityVersion3, 0};
+  CapData data[2]{};
+  if (::syscall(__NR_capget, &header, data) < 0) return -errno;
+  *effective = data[0].effective | (uint64_t{data[1].effective} << 32);
+  *permitted = data[0].permitted | (uint64_t{data[1].permitted} << 32);
+  *inheritable = data[0].inheritable | (uint64_t{data[1].inheritable} << 32);
+  return 0;
+}
+
+int capset(uint64_t effective, uint64_t permitted, uint64_t inheritable) noexcept {
+  CapHeader header{kCapabilityVersion3, 0};
+  CapData data[2] = {
+      {static_cast<uint32_t>(effective), static_cast<uint32_t>(permitted), static_cast<uint32_t>(inheritable)},
+      {static_cast<uint32_t>(effective >> 32), static_cast<uint32_t>(permitted >> 32),
+       static_cast<uint32_t>(inheritable >> 32)}};
+  return ::syscall(__NR_capset, &header, data) < 0 ? -errno : 0;
+}
+
+int seccomp_set_mode_filter(unsigned int flags, const void* prog) noexcept {
+  constexpr unsigned int kSetModeFilter = 1;  // SECCOMP_SET_MODE_FILTER
+  return ::syscall(__NR_seccomp, kSetModeFilter, flags, prog) < 0 ? -errno : 0;
+}
+
 }  // namespace raw
 
 }  // namespace nook::sys

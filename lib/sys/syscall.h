@@ -80,6 +80,19 @@ namespace nook::sys {
 // they return 0 on success or -errno.
 namespace raw {
 int close_range(unsigned int first, unsigned int last, unsigned int flags) noexcept;
+// openat2(2) with O_CLOEXEC added; returns the new fd or -errno (EINTR and EAGAIN retried).
+int openat2(int dirfd, const char* path, uint64_t flags, uint64_t mode, uint64_t resolve) noexcept;
+// clone(2) with fork semantics (no new stack, SIGCHLD on exit) and `flags` (CLONE_NEW*,
+// CLONE_PARENT): returns 0 in the child, the child's pid in the parent, or -errno. Like fork()
+// but without glibc's atfork handlers: only for single-threaded callers (lib/runtime).
+pid_t clone_fork(unsigned long flags) noexcept;
+// pivot_root(2).
+int pivot_root(const char* new_root, const char* put_old) noexcept;
+// capget(2)/capset(2) with _LINUX_CAPABILITY_VERSION_3 for the calling thread: three 64-bit sets.
+int capget(uint64_t* effective, uint64_t* permitted, uint64_t* inheritable) noexcept;
+int capset(uint64_t effective, uint64_t permitted, uint64_t inheritable) noexcept;
+// seccomp(SECCOMP_SET_MODE_FILTER, flags, prog) for a `struct sock_fprog*`.
+int seccomp_set_mode_filter(unsigned int flags, const void* prog) noexcept;
 }  // namespace raw
 
 }  // namespace nook::sys

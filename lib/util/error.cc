@@ -23,6 +23,15 @@ std::string_view error_kind_name(ErrorKind kind) {
   return "unknown";
 }
 
+ErrorKind error_kind_from_name(std::string_view name) {
+  for (ErrorKind kind : {ErrorKind::NotFound, ErrorKind::Exists, ErrorKind::InvalidArgument, ErrorKind::InvalidState,
+                         ErrorKind::Permission, ErrorKind::Unsupported, ErrorKind::Network, ErrorKind::Corrupt,
+                         ErrorKind::System, ErrorKind::Internal, ErrorKind::NotExecutable, ErrorKind::CommandNotFound}) {
+    if (error_kind_name(kind) == name) return kind;
+  }
+  return ErrorKind::Internal;
+}
+
 namespace {
 
 ErrorKind kind_for_errno(int err) {

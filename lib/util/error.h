@@ -33,6 +33,9 @@ enum class ErrorKind {
 
 // Name of a kind, for debug output and tests ("not found", "invalid argument", ...).
 std::string_view error_kind_name(ErrorKind kind);
+// The kind named by error_kind_name(), for errors that crossed a process boundary as text;
+// Internal for a name it does not know.
+ErrorKind error_kind_from_name(std::string_view name);
 
 class Error {
  public:

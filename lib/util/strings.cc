@@ -102,4 +102,17 @@ std::vector<std::string> suggestions(std::string_view typed, const std::vector<s
   return out;
 }
 
+std::string clean_path(std::string_view path) {
+  std::vector<std::string> parts;
+  for (const std::string& part : split(path, '/')) {
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+      continue;
+    }
+    parts.push_back(part);
+  }
+  return "/" + join(parts, "/");
+}
+
 }  // namespace nook::strings

@@ -10,6 +10,9 @@ namespace nook::strings {
 // Splits on every occurrence of sep; "a,,b" -> {"a", "", "b"}; "" -> {""}.
 std::vector<std::string> split(std::string_view text, char sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
+// Go's path.Clean of a path taken as absolute: "//a/./b/../c/" -> "/a/c", "" -> "/"; ".." never
+// climbs above "/".
+std::string clean_path(std::string_view path);
 std::string_view trim(std::string_view text);
 std::string to_lower(std::string_view text);
 std::string to_upper(std::string_view text);

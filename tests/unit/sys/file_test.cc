@@ -393,3 +393,25 @@ TEST_F(FileTest, MakeTempDir) {
 
 }  // namespace
 }  // namespace nook::sys
+
+namespace nook::sys {
+namespace {
+
+TEST(ListDir, NamesWithoutDotsAndMissingIsEmpty) {
+  auto dir = make_temp_dir("/tmp", "nook-listdir-");
+  ASSERT_TRUE(dir);
+  ASSERT_TRUE(write_file_atomic(dir->path() + "/a", "x"));
+  ASSERT_TRUE(make_dirs(dir->path() + "/b"));
+  auto names = ::nook::sys::list_dir(dir->path());
+  ASSERT_TRUE(names) << names.error().message();
+  std::sort(names->begin(), names->end());
+  EXPECT_EQ(*names, (std::vector<std::string>{"a", "b"}));
+  auto missing = ::nook::sys::list_dir(dir->path() + "/nope");
+  ASSERT_TRUE(missing);
+  EXPECT_TRUE(missing->empty());
+  auto not_dir = ::nook::sys::list_dir(dir->path() + "/a");
+  ASSERT_FALSE(not_dir);
+}
+
+}  // namespace
+}  // namespace nook::sys

@@ -426,3 +426,29 @@ TEST(RunCapture, MissingProgram) {
 
 }  // namespace
 }  // namespace nook::sys
+
+namespace nook::sys {
+namespace {
+
+TEST(ProcessStat, ReadsOurselvesAndAChild) {
+  auto self = process_stat(::getpid());
+  ASSERT_TRUE(self) << self.error().message();
+  EXPECT_EQ(self->pid, ::getpid());
+  EXPECT_EQ(self->ppid, ::getppid());
+  EXPECT_GT(self->start_time, 0u);
+  auto child = spawn({.argv = {"sleep", "10"}});
+  ASSERT_TRUE(child);
+  auto stat = process_stat(child->pid());
+  ASSERT_TRUE(stat) << stat.error().message();
+  EXPECT_EQ(stat->ppid, ::getpid());
+  EXPECT_GE(stat->start_time, self->start_time);
+  pid_t pid = child->pid();
+  ASSERT_TRUE(child->signal(SIGKILL));
+  ASSERT_TRUE(child->wait());
+  auto gone = process_stat(pid);
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().kind(), ErrorKind::NotFound);
+}
+
+}  // namespace
+}  // namespace nook::sys

@@ -74,3 +74,19 @@ TEST(Error, KindNames) {
 
 }  // namespace
 }  // namespace nook
+
+namespace nook {
+namespace {
+
+TEST(ErrorKindName, RoundTripsEveryKind) {
+  for (ErrorKind kind : {ErrorKind::NotFound, ErrorKind::Exists, ErrorKind::InvalidArgument, ErrorKind::InvalidState,
+                         ErrorKind::Permission, ErrorKind::Unsupported, ErrorKind::Network, ErrorKind::Corrupt,
+                         ErrorKind::System, ErrorKind::Internal, ErrorKind::NotExecutable,
+                         ErrorKind::CommandNotFound}) {
+    EXPECT_EQ(error_kind_from_name(error_kind_name(kind)), kind) << error_kind_name(kind);
+  }
+  EXPECT_EQ(error_kind_from_name("no such kind"), ErrorKind::Internal);
+}
+
+}  // namespace
+}  // namespace nook

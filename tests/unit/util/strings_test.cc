@@ -54,5 +54,13 @@ TEST(Strings, SuggestionsLikeCobra) {
   EXPECT_TRUE(suggestions("zzzzzz", commands).empty());
 }
 
+TEST(CleanPath, AsGoPathCleanOfAnAbsolutePath) {
+  EXPECT_EQ(clean_path("//a/./b/../c/"), "/a/c");
+  EXPECT_EQ(clean_path(""), "/");
+  EXPECT_EQ(clean_path("/../.."), "/");
+  EXPECT_EQ(clean_path("relative/x"), "/relative/x");
+  EXPECT_EQ(clean_path("/etc/hosts"), "/etc/hosts");
+}
+
 }  // namespace
 }  // namespace nook::strings

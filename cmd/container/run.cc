@@ -1,0 +1,148 @@
+// nook run / create [options] IMAGE [COMMAND [ARG...]]: podman-run(1), podman-create(1).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "cmd/command.h"
+#include "cmd/flags.h"
+#include "cmd/progress.h"
+#include "lib/engine/engine.h"
+
+namespace nook::cli {
+
+namespace {
+
+struct CreateFlags {
+  engine::ContainerCreateOptions options;
+  std::optional<std::string> stop_timeout;
+  bool detach = false;
+  bool sig_proxy = true;
+  bool quiet = false;
+  bool tls_verify = true;
+  CLI::Option* tls_verify_option = nullptr;
+  std::vector<std::string> attach;
+  std::optional<std::string> log_opt_single;
+};
+
+// The flags run and create share.
+std::shared_ptr<CreateFlags> declare_create_flags(CLI::App& app) {
+  auto f = std::make_shared<CreateFlags>();
+  engine::ContainerCreateOptions& o = f->options;
+  app.prefix_command();  // everything after IMAGE belongs to the container's command
+  flag_strings(app, "--annotation", o.annotations, "Add annotations to container (key=value)");
+  flag_strings(app, "--cap-add", o.cap_add, "Add capabilities to the container");
+  flag_strings(app, "--cap-drop", o.cap_drop, "Drop capabilities from the container");
+  flag_string(app, "--cidfile", o.cidfile, "Write the container ID to the file");
+  flag_optional_string(app, "--entrypoint", o.entrypoint, "Overwrite the default ENTRYPOINT of the image");
+  flag_strings(app, "-e,--env", o.env, "Set environment variables in container");
+  flag_strings(app, "--env-file", o.env_files, "Read in a file of environment variables");
+  flag_bool(app, "--env-host", o.env_host, "Use all current host environment variables in container");
+  flag_strings(app, "--group-add", o.group_add, "Add additional groups to the primary container process");
+  flag_string(app, "-h,--hostname", o.hostname, "Set container hostname");
+  flag_bool(app, "-i,--interactive", o.interactive, "Keep STDIN open even if not attached");
+  flag_strings(app, "-l,--label", o.labels, "Set metadata on container");
+  flag_string(app, "--log-driver", o.log_driver, "Logging driver for the container (k8s-file, none, passthrough)");
+  flag_strings(app, "--log-opt", o.log_opts, "Logging driver options");
+  flag_string(app, "--name", o.name, "Assign a name to the container");
+  flag_string(app, "--network,--net", o.network, "Connect a container to a network (none or host until networking lands)")
+      ->default_str("none");
+  flag_bool(app, "--privileged", o.privileged, "Give extended privileges to container");
+  flag_string(app, "--pull", o.pull, "Pull image policy (always, missing, never, newer)")->default_str("missing");
+  flag_bool(app, "-q,--quiet", f->quiet, "Suppress output information when pulling images");
+  flag_bool(app, "--read-only", o.read_only, "Make containers root filesystem read-only");
+  app.add_option("--read-only-tmpfs", o.read_only_tmpfs,
+                 "When running --read-only containers mount read-write tmpfs on /dev, /dev/shm, /run, /tmp and /var/tmp")
+      ->type_name("")->expected(0, 1)->default_str("true");
+  flag_bool(app, "--replace", o.replace, "If a container with the same name exists, replace it");
+  flag_string(app, "--restart", o.restart, "Restart policy to apply when a container exits (no, on-failure[:N], always, unless-stopped)");
+  flag_bool(app, "--rm", o.rm, "Remove container (and pod if created) after exit");
+  flag_string(app, "--runtime", o.runtime, "Path to the OCI runtime binary to use (default: nook's built-in runtime)");
+  flag_strings(app, "--security-opt", o.security_opt, "Security Options");
+  flag_string(app, "--shm-size", o.shm_size, "Size of /dev/shm (format: <number>[<unit>], where unit = b, k, m or g)");
+  flag_optional_string(app, "--stop-signal", o.stop_signal, "Signal to stop a container. Default is SIGTERM");
+  flag_optional_string(app, "--stop-timeout", f->stop_timeout, "Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL");
+  f->tls_verify_option = flag_bool(app, "--tls-verify", f->tls_verify,
+                                   "Require HTTPS and verify certificates when contacting registries")->default_str("true");
+  flag_bool(app, "-t,--tty", o.tty, "Allocate a pseudo-TTY for container");
+  flag_strings(app, "--ulimit", o.ulimits, "Ulimit options");
+  flag_string(app, "--umask", o.umask, "Set umask in container");
+  flag_string(app, "-u,--user", o.user, "Username or UID (format: <name|uid>[:<group|gid>])");
+  flag_string(app, "-w,--workdir", o.workdir, "Working directory inside the container");
+  return f;
+}
+
+Result<engine::ContainerCreateOptions> finish_options(const CreateFlags& f, const std::vector<std::string>& args) {
+  if (args.empty()) return fail(ErrorKind::InvalidArgument, "requires at least 1 arg(s), only received 0");
+  engine::ContainerCreateOptions options = f.options;
+  options.image = args[0];
+  options.command.assign(args.begin() + 1, args.end());
+  if (f.stop_timeout) {
+    const std::string& t = *f.stop_timeout;
+    if (t.empty() || t.find_first_not_of("0123456789") != std::string::npos) {
+      return fail(ErrorKind::InvalidArgument, fmt::format("invalid argument {:?} for \"--stop-timeout\" flag", t));
+    }
+    options.stop_timeout = static_cast<unsigned>(std::stoul(t));
+  }
+  if (f.tls_verify_option->count() > 0) options.pull_options.tls_verify = f.tls_verify;
+  return options;
+}
+
+Result<void> write_cidfile(const std::string& path, const std::string& id) {
+  std::FILE* file = std::fopen(path.c_str(), "wx");
+  if (file == nullptr) {
+    return fail(ErrorKind::InvalidArgument, fmt::format("container id file {:?} exists or cannot be created", path));
+  }
+  std::fputs(id.c_str(), file);
+  std::fclose(file);
+  return {};
+}
+
+}  // namespace
+
+Runner setup_run(CLI::App& app) {
+  auto f = declare_create_flags(app);
+  flag_strings(app, "-a,--attach", f->attach, "Attach to STDIN, STDOUT or STDERR");
+  flag_bool(app, "-d,--detach", f->detach, "Run container in background and print container ID");
+  app.add_option("--sig-proxy", f->sig_proxy, "Proxy received signals to the process")
+      ->type_name("")->expected(0, 1)->default_str("true");
+  return [f](Context& ctx, const std::vector<std::string>& args) -> Result<int> {
+    engine::ContainerCreateOptions options = NOOK_TRY(finish_options(*f, args));
+    const engine::Settings* settings = NOOK_TRY(ctx.settings());
+    TerminalProgress progress(TerminalProgress::stderr_is_terminal());
+    engine::AttachOptions attach;
+    attach.attach = !f->detach;
+    attach.interactive = options.interactive;
+    attach.sig_proxy = f->sig_proxy;
+    std::optional<Error> cid_error;
+    std::string id;
+    int code = NOOK_TRY(engine::run_container(*settings, options, attach, f->quiet ? nullptr : &progress,
+                                              [&](const std::string& created) {
+                                                id = created;
+                                                if (options.cidfile.empty()) return;
+                                                if (auto w = write_cidfile(options.cidfile, id); !w) cid_error = w.error();
+                                              }));
+    if (cid_error) return fail(*cid_error);
+    if (f->detach) {
+      fmt::print("{}\n", id);
+      std::fflush(stdout);
+    }
+    return code;
+  };
+}
+
+Runner setup_create(CLI::App& app) {
+  auto f = declare_create_flags(app);
+  return [f](Context& ctx, const std::vector<std::string>& args) -> Result<int> {
+    engine::ContainerCreateOptions options = NOOK_TRY(finish_options(*f, args));
+    const engine::Settings* settings = NOOK_TRY(ctx.settings());
+    TerminalProgress progress(TerminalProgress::stderr_is_terminal());
+    std::string id = NOOK_TRY(engine::create_container(*settings, options, f->quiet ? nullptr : &progress));
+    if (!options.cidfile.empty()) NOOK_TRY_VOID(write_cidfile(options.cidfile, id));
+    fmt::print("{}\n", id);
+    return 0;
+  };
+}
+
+}  // namespace nook::cli

@@ -1,0 +1,314 @@
+#include "lib/container/container.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <memory>
+
+#include "lib/image/json_adapter.h"
+#include "lib/sys/file.h"
+#include "lib/sys/random.h"
+#include "lib/util/json_fields.h"
+#include "lib/util/log.h"
+
+namespace nook::container {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<std::string_view, 9> kStatusNames = {"configured", "created", "initialized", "running", "paused",
+                                                         "stopping",   "stopped", "exited",      "removing"};
+
+// Words for random names (docker's adjective_surname scheme; our own lists).
+constexpr std::array<std::string_view, 40> kAdjectives = {
+    "agile",   "bold",    "brave",   "bright",  "busy",    "calm",    "clever",  "cool",    "crisp",   "curious",
+    "daring",  "eager",   "fair",    "fancy",   "fervent", "gentle",  "happy",   "hopeful", "jolly",   "keen",
+    "kind",    "lively",  "loving",  "lucid",   "merry",   "modest",  "nice",    "patient", "proud",   "quick",
+    "quiet",   "relaxed", "sharp",   "smart",   "steady",  "sweet",   "tender",  "upbeat",  "vivid",   "witty"};
+constexpr std::array<std::string_view, 48> kSurnames = {
+    "agnesi",   "allen",    "babbage",  "bell",      "bohr",     "borg",     "brown",    "cerf",
+    "curie",    "darwin",   "dijkstra", "einstein",  "euler",    "fermat",   "feynman",  "franklin",
+    "galileo",  "gauss",    "hamilton", "hopper",    "hypatia",  "johnson",  "kepler",   "knuth",
+    "lamport",  "leakey",   "lovelace", "mccarthy",  "meitner",  "mendel",   "newton",   "noether",
+    "pascal",   "pike",     "planck",   "poincare",  "ritchie",  "shannon",  "sinoussi", "tesla",
+    "thompson", "torvalds", "turing",   "volhard",   "wilson",   "wozniak",  "yalow",    "zhukovsky"};
+
+std::unexpected<Error> not_found(std::string_view key) {
+  return fail(ErrorKind::NotFound, fmt::format("no container with name or ID {:?} found: no such container", key));
+}
+
+json state_to_json(const State& s) {
+  return json{{"status", status_name(s.status)},
+              {"pid", s.pid},
+              {"monitor_pid", s.monitor_pid},
+              {"monitor_start_time", s.monitor_start_time},
+              {"started_at", s.started_at},
+              {"finished_at", s.finished_at},
+              {"exit_code", s.exit_code},
+              {"oom_killed", s.oom_killed},
+              {"restart_count", s.restart_count},
+              {"error", s.error}};
+}
+
+}  // namespace
+
+std::string_view status_name(Status status) { return kStatusNames[static_cast<size_t>(status)]; }
+
+Result<Status> parse_status(std::string_view name) {
+  for (size_t i = 0; i < kStatusNames.size(); ++i) {
+    if (kStatusNames[i] == name) return static_cast<Status>(i);
+  }
+  return fail(ErrorKind::InvalidArgument, fmt::format("unknown container state {:?}", name));
+}
+
+json to_json(const Container& c) {
+  return json{{"version", kRecordVersion},
+              {"id", c.id},
+              {"name", c.name},
+              {"image_id", c.image_id},
+              {"image_name", c.image_name},
+              {"created", c.created},
+              {"command", c.command},
+              {"layers", c.layers},
+              {"driver", c.driver},
+              {"labels", c.labels},
+              {"interactive", c.interactive},
+              {"tty", c.tty},
+              {"auto_remove", c.auto_remove},
+              {"log_driver", c.log_driver},
+              {"log_max_size", c.log_max_size},
+              {"restart_policy", c.restart_policy},
+              {"restart_max_retries", c.restart_max_retries},
+              {"stop_signal", c.stop_signal},
+              {"stop_timeout", c.stop_timeout},
+              {"network_mode", c.network_mode},
+              {"runtime", c.runtime},
+              {"user", c.user},
+              {"group_add", c.group_add},
+              {"volumes", c.volumes},
+              {"state", state_to_json(c.state)}};
+}
+
+Result<Container> parse_container(const json& doc) {
+  if (!doc.is_object()) return fail(ErrorKind::Corrupt, "container record is not a JSON object");
+  JsonFields fields(doc, "container record");
+  int64_t version = fields.integer("version", 0);
+  if (version != kRecordVersion) {
+    return fail(ErrorKind::Unsupported,
+                fmt::format("container record format version {} is not supported (this nook reads version {})", version,
+                            kRecordVersion));
+  }
+  Container c;
+  c.id = fields.str("id");
+  c.name = fields.str("name");
+  c.image_id = fields.str("image_id");
+  c.image_name = fields.str("image_name");
+  c.created = fields.str("created");
+  c.command = fields.strings("command");
+  c.layers = fields.strings("layers");
+  c.driver = fields.str("driver");
+  c.labels = fields.string_map("labels");
+  c.interactive = fields.boolean("interactive");
+  c.tty = fields.boolean("tty");
+  c.auto_remove = fields.boolean("auto_remove");
+  c.log_driver = fields.str("log_driver");
+  c.log_max_size = fields.integer("log_max_size", -1);
+  c.restart_policy = fields.str("restart_policy");
+  c.restart_max_retries = static_cast<int>(fields.integer("restart_max_retries"));
+  c.stop_signal = fields.str("stop_signal");
+  c.stop_timeout = static_cast<unsigned>(fields.unsigned_integer("stop_timeout", 10));
+  c.network_mode = fields.str("network_mode");
+  c.runtime = fields.str("runtime");
+  c.user = fields.str("user");
+  c.group_add = fields.strings("group_add");
+  c.volumes = fields.strings("volumes");
+  if (fields.error()) return fail(*fields.error());
+  const json* state = fields.find("state");
+  if (state == nullptr || !state->is_object()) return fail(ErrorKind::Corrupt, "container record has no state");
+  JsonFields sf(*state, "container state");
+  std::string status = sf.str("status");
+  c.state.pid = static_cast<pid_t>(sf.integer("pid"));
+  c.state.monitor_pid = static_cast<pid_t>(sf.integer("monitor_pid"));
+  c.state.monitor_start_time = sf.unsigned_integer("monitor_start_time");
+  c.state.started_at = sf.str("started_at");
+  c.state.finished_at = sf.str("finished_at");
+  c.state.exit_code = static_cast<int>(sf.integer("exit_code"));
+  c.state.oom_killed = sf.boolean("oom_killed");
+  c.state.restart_count = static_cast<int>(sf.integer("restart_count"));
+  c.state.error = sf.str("error");
+  if (sf.error()) return fail(*sf.error());
+  auto parsed = parse_status(status);
+  if (!parsed) return fail(ErrorKind::Corrupt, parsed.error().message());
+  c.state.status = *parsed;
+  if (c.id.size() != 64 || c.name.empty()) return fail(ErrorKind::Corrupt, "container record has no id or name");
+  return c;
+}
+
+Result<std::string> random_name() {
+  std::string hex = NOOK_TRY(sys::random_hex(4));
+  uint32_t bits = static_cast<uint32_t>(std::stoul(hex, nullptr, 16));
+  return fmt::format("{}_{}", kAdjectives[bits % kAdjectives.size()], kSurnames[(bits >> 8) % kSurnames.size()]);
+}
+
+bool valid_name(std::string_view name) {
+  if (name.empty() || !std::isalnum(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '-';
+  });
+}
+
+Result<ContainerStore> ContainerStore::open(std::string graph_root, bool read_only) {
+  std::string root = graph_root + "/containers";
+  if (!read_only) NOOK_TRY_VOID(sys::make_dirs(root, 0700));
+  return ContainerStore(std::move(root), read_only);
+}
+
+ContainerPaths ContainerStore::paths(std::string_view id) const {
+  ContainerPaths p;
+  p.dir = fmt::format("{}/{}", root_, id);
+  p.userdata = p.dir + "/userdata";
+  p.upper = p.dir + "/upper";
+  p.work = p.dir + "/work";
+  p.merged = p.dir + "/merged";
+  p.rootfs = p.dir + "/rootfs";
+  p.log = p.userdata + "/ctr.log";
+  p.exit_file = p.userdata + "/exit.json";
+  p.lock = p.dir + "/lock";
+  return p;
+}
+
+namespace {
+
+Result<Container> read_record(const std::string& path) {
+  std::string text = NOOK_TRY(sys::read_file(path));
+  json doc = NOOK_TRY(image::parse_json(text, fmt::format("container record {:?}", path)));
+  auto parsed = parse_container(doc);
+  if (!parsed) return fail(parsed.error().context(fmt::format("reading {:?}", path)));
+  return parsed;
+}
+
+}  // namespace
+
+Result<std::vector<Container>> ContainerStore::list() const {
+  std::vector<Container> out;
+  for (const std::string& id : NOOK_TRY(sys::list_dir(root_))) {
+    if (id.size() != 64) continue;  // containers.lock
+    auto record = read_record(paths(id).dir + "/container.json");
+    if (!record) {
+      NOOK_DEBUG(Store, "skipping container {}: {}", id, record.error().message());
+      continue;
+    }
+    out.push_back(std::move(*record));
+  }
+  std::sort(out.begin(), out.end(), [](const Container& a, const Container& b) { return a.created < b.created; });
+  return out;
+}
+
+Result<Container> ContainerStore::find(std::string_view key) const {
+  if (key.empty()) return not_found(key);
+  bool hex = key.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+  if (hex && key.size() == 64) {
+    auto record = read_record(paths(key).dir + "/container.json");
+    if (record) return record;
+    if (record.error().kind() != ErrorKind::NotFound) return record;
+  }
+  std::vector<Container> all = NOOK_TRY(list());
+  for (Container& c : all) {
+    if (c.name == key) return std::move(c);
+  }
+  if (!hex) return not_found(key);
+  const Container* match = nullptr;
+  for (const Container& c : all) {
+    if (c.id.starts_with(key)) {
+      if (match != nullptr) {
+        return fail(ErrorKind::InvalidArgument,
+                    fmt::format("more than one result for container {:?}: container already exists", key));
+      }
+      match = &c;
+    }
+  }
+  if (match == nullptr) return not_found(key);
+  return *match;
+}
+
+Result<Container> ContainerStore::add(Container container) {
+  if (read_only_) return fail(ErrorKind::Internal, "container store opened read-only");
+  sys::FileLock lock = NOOK_TRY(sys::FileLock::exclusive(root_ + "/containers.lock"));
+  std::vector<Container> all = NOOK_TRY(list());
+  if (container.name.empty()) {
+    for (int attempt = 0; attempt < 100 && container.name.empty(); ++attempt) {
+      std::string name = NOOK_TRY(random_name());
+      if (std::none_of(all.begin(), all.end(), [&](const Container& c) { return c.name == name; })) {
+        container.name = std::move(name);
+      }
+    }
+    if (container.name.empty()) return fail(ErrorKind::Internal, "could not find a free random container name");
+  } else if (!valid_name(container.name)) {
+    return fail(ErrorKind::InvalidArgument,
+                fmt::format("container name {:?}: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument",
+                            container.name));
+  }
+  for (const Container& c : all) {
+    if (c.name == container.name) {
+      return fail(ErrorKind::Exists,
+                  fmt::format("the container name {:?} is already in use by {}. You have to remove that container to "
+                              "be able to reuse that name: that name is already in use",
+                              container.name, c.id));
+    }
+  }
+  container.id = NOOK_TRY(sys::random_hex(32));
+  ContainerPaths p = paths(container.id);
+  sys::TempPath guard(p.dir);
+  if (::mkdir(p.dir.c_str(), 0700) != 0) return fail(Error::from_errno("mkdir", fmt::format("{:?}", p.dir)));
+  NOOK_TRY_VOID(sys::make_dirs(p.userdata, 0700));
+  NOOK_TRY_VOID(update(container));
+  guard.commit();
+  return container;
+}
+
+Result<void> ContainerStore::update(const Container& container) {
+  std::string text = to_json(container).dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  return sys::write_file_atomic(paths(container.id).dir + "/container.json", text, 0600);
+}
+
+Result<void> ContainerStore::rename(std::string_view id, std::string_view new_name) {
+  if (!valid_name(new_name)) {
+    return fail(ErrorKind::InvalidArgument,
+                fmt::format("container name {:?}: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument",
+                            new_name));
+  }
+  sys::FileLock lock = NOOK_TRY(sys::FileLock::exclusive(root_ + "/containers.lock"));
+  std::vector<Container> all = NOOK_TRY(list());
+  Container* target = nullptr;
+  for (Container& c : all) {
+    if (c.name == new_name && c.id != id) {
+      return fail(ErrorKind::Exists,
+                  fmt::format("the container name {:?} is already in use by {}. You have to remove that container to "
+                              "be able to reuse that name: that name is already in use",
+                              new_name, c.id));
+    }
+    if (c.id == id) target = &c;
+  }
+  if (target == nullptr) return not_found(id);
+  target->name = std::string(new_name);
+  return update(*target);
+}
+
+Result<void> ContainerStore::remove(std::string_view id) {
+  sys::FileLock lock = NOOK_TRY(sys::FileLock::exclusive(root_ + "/containers.lock"));
+  ContainerPaths p = paths(id);
+  // The record goes first, so a crash half-way leaves no record pointing at missing files.
+  std::string record = p.dir + "/container.json";
+  if (::unlink(record.c_str()) != 0 && errno != ENOENT) {
+    return fail(Error::from_errno("unlink", fmt::format("{:?}", record)));
+  }
+  return sys::remove_all(p.dir);
+}
+
+Result<sys::FileLock> ContainerStore::lock(std::string_view id) const {
+  return sys::FileLock::exclusive(paths(id).lock);
+}
+
+}  // namespace nook::container

@@ -1,0 +1,317 @@
+// `nook create` (and the first half of `run`): image lookup with the --pull policy, the
+// container record, its directories, the files it gets bind-mounted (/etc/hosts, /etc/hostname,
+// /etc/resolv.conf) and the OCI bundle.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+
+#include <algorithm>
+
+#include "lib/container/container.h"
+#include "lib/engine/container_internal.h"
+#include "lib/engine/engine.h"
+#include "lib/engine/image_reports.h"
+#include "lib/engine/store_access.h"
+#include "lib/image/json_adapter.h"
+#include "lib/image/manifest.h"
+#include "lib/oci/spec_builder.h"
+#include "lib/oci/user.h"
+#include "lib/sys/file.h"
+#include "lib/util/log.h"
+#include "lib/util/scope_exit.h"
+#include "lib/util/strings.h"
+
+namespace nook::engine {
+
+namespace {
+
+// KEY=VALUE lists (--label, --annotation); a KEY alone maps to "".
+Result<std::map<std::string, std::string>> parse_key_values(const std::vector<std::string>& items, std::string_view flag) {
+  std::map<std::string, std::string> out;
+  for (const std::string& item : items) {
+    size_t eq = item.find('=');
+    std::string key = item.substr(0, eq);
+    if (key.empty()) return fail(ErrorKind::InvalidArgument, fmt::format("invalid {} {:?}: empty key", flag, item));
+    out[key] = eq == std::string::npos ? "" : item.substr(eq + 1);
+  }
+  return out;
+}
+
+// -e NAME=value, or NAME alone (taken from our environment when set; podman skips it otherwise),
+// or NAME* (every variable with that prefix).
+std::vector<std::string> expand_env(const std::vector<std::string>& items, const config::Environment& env) {
+  std::vector<std::string> out;
+  for (const std::string& item : items) {
+    if (item.find('=') != std::string::npos) {
+      out.push_back(item);
+    } else if (item.ends_with('*')) {
+      std::string prefix = item.substr(0, item.size() - 1);
+      for (const auto& [name, value] : env.vars) {
+        if (name.starts_with(prefix)) out.push_back(name + "=" + value);
+      }
+    } else if (auto value = env.get(item)) {
+      out.push_back(item + "=" + *value);
+    }
+  }
+  return out;
+}
+
+// --env-file: one NAME=value or NAME per line; blank lines and '#' comments skipped.
+Result<std::vector<std::string>> read_env_files(const std::vector<std::string>& files, const config::Environment& env) {
+  std::vector<std::string> items;
+  for (const std::string& file : files) {
+    std::string text = NOOK_TRY(sys::read_file(file));
+    for (std::string_view line : strings::split(text, '\n')) {
+      std::string_view trimmed = strings::trim(line);
+      if (trimmed.empty() || trimmed.front() == '#') continue;
+      items.emplace_back(trimmed);
+    }
+  }
+  return expand_env(items, env);
+}
+
+// --entrypoint: a JSON array, or a string used as the single program.
+Result<std::vector<std::string>> parse_entrypoint(const std::string& text) {
+  if (text.starts_with('[')) {
+    auto parsed = image::parse_json(text, "--entrypoint");
+    if (parsed && parsed->is_array()) {
+      std::vector<std::string> out;
+      for (const auto& item : *parsed) {
+        if (!item.is_string()) return fail(ErrorKind::InvalidArgument, "--entrypoint: the JSON array must hold strings");
+        out.push_back(item.get<std::string>());
+      }
+      return out;
+    }
+  }
+  if (text.empty()) return std::vector<std::string>{};
+  return std::vector<std::string>{text};
+}
+
+Result<unsigned> signal_number_checked(const std::string& name) {
+  int number = NOOK_TRY(parse_signal(name));
+  return static_cast<unsigned>(number);
+}
+
+// podman's /etc/hosts for a container without a network of its own.
+std::string hosts_file(const std::string& hostname, const std::string& name) {
+  return fmt::format(
+      "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n"
+      "::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n"
+      "127.0.1.1\t{} {}\n",
+      hostname, name);
+}
+
+}  // namespace
+
+Result<oci::ResolvedUser> resolve_container_user(const Settings& settings, const container::Container& record,
+                                                 const container::ContainerPaths& paths) {
+  NOOK_TRY_VOID(mount_rootfs(settings, record, paths));
+  ScopeExit unmount([&] { unmount_rootfs(paths); });
+  std::string rootfs = record.driver == "vfs" ? paths.rootfs : paths.merged;
+  sys::UniqueFd root = NOOK_TRY(sys::open_file(rootfs, O_PATH | O_DIRECTORY));
+  return oci::resolve_user(root.get(), record.user, record.group_add);
+}
+
+bool rootless_has_subordinate_ids(const Settings&) {
+  // Called inside the user namespace: more than one line in gid_map means the subordinate range
+  // is mapped too.
+  auto map = sys::read_file("/proc/self/gid_map");
+  return map && std::count(map->begin(), map->end(), '\n') > 1;
+}
+
+void fill_host_facts(const Settings& settings, oci::SpecOptions& options) {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0) options.host_nofile = oci::Rlimit{"RLIMIT_NOFILE", limit.rlim_max, limit.rlim_cur};
+  if (::getrlimit(RLIMIT_NPROC, &limit) == 0) options.host_nproc = oci::Rlimit{"RLIMIT_NPROC", limit.rlim_max, limit.rlim_cur};
+  // CapEff bit 24 (CAP_SYS_RESOURCE): a root without it cannot raise hard limits either.
+  if (auto status = sys::read_file("/proc/self/status")) {
+    size_t at = status->find("CapEff:\t");
+    if (at != std::string::npos) {
+      uint64_t caps = std::strtoull(status->c_str() + at + 8, nullptr, 16);
+      options.can_raise_rlimits = (caps >> 24) & 1;
+    }
+  }
+  struct utsname uts {};
+  if (::uname(&uts) == 0) options.kernel_version = uts.release;
+  options.sysctls = settings.config.containers_conf.containers.default_sysctls;
+  // Rootless with a single-id mapping has no gid 5 for devpts.
+  options.gid5_available = !settings.config.rootless || rootless_has_subordinate_ids(settings);
+}
+
+Result<storage::ImageRecord> image_for_container(const Settings& settings, storage::Store& store,
+                                                 const ContainerCreateOptions& options, PullProgress* progress,
+                                                 std::string* resolved_name) {
+  const std::string& policy = options.pull;
+  if (policy != "missing" && policy != "always" && policy != "never" && policy != "newer") {
+    return fail(ErrorKind::InvalidArgument,
+                fmt::format("invalid pull policy {:?}: must be one of always, missing, never, newer", policy));
+  }
+  if (policy != "always" && policy != "newer") {
+    auto found = find_local_image(store, settings, options.image);
+    if (found) {
+      *resolved_name = found->resolved;
+      return found->record;
+    }
+    if (found.error().kind() != ErrorKind::NotFound || policy == "never") return fail(found.error());
+  }
+  PullOptions pull = options.pull_options;
+  pull.policy = "always";
+  std::vector<PulledImage> pulled = NOOK_TRY(pull_image(settings, options.image, pull, progress));
+  if (pulled.empty()) return fail(ErrorKind::NotFound, fmt::format("{}: image not known", options.image));
+  *resolved_name = pulled.front().reference;
+  return store.find_image(pulled.front().id);
+}
+
+Result<std::string> create_container(const Settings& settings, const ContainerCreateOptions& options,
+                                     PullProgress* progress) {
+  if (options.image.empty()) return fail(ErrorKind::InvalidArgument, "an image name is required");
+  if (options.network != "none" && options.network != "host") {
+    return fail(ErrorKind::Unsupported,
+                fmt::format("network mode {:?} is not supported yet: use --network none or --network host",
+                            options.network));
+  }
+  storage::Store store = NOOK_TRY(open_store(settings));
+  container::ContainerStore containers = NOOK_TRY(container::ContainerStore::open(settings.config.graph_root, false));
+  if (options.replace && !options.name.empty()) {
+    auto existing = containers.find(options.name);
+    if (existing && existing->name == options.name) {
+      RemoveOptions remove;
+      remove.force = true;
+      NOOK_TRY(remove_containers(settings, {existing->id}, remove));
+    }
+  }
+
+  std::string resolved;
+  storage::ImageRecord image = NOOK_TRY(image_for_container(settings, store, options, progress, &resolved));
+  std::string config_bytes = NOOK_TRY(store.read_config(image.id));
+  image::ImageConfig image_config = NOOK_TRY(image::parse_image_config(config_bytes));
+
+  container::Container record;
+  record.name = options.name;
+  record.image_id = image.id;
+  record.image_name = resolved.empty() ? image.id : resolved;
+  record.created = format_rfc3339_nano(now());
+  record.layers = image.layers;
+  record.driver = store.options().driver;
+  record.labels = image_config.config.labels;
+  for (auto& [key, value] : NOOK_TRY(parse_key_values(options.labels, "label"))) record.labels[key] = value;
+  record.interactive = options.interactive;
+  record.tty = options.tty;
+  record.auto_remove = options.rm;
+  record.network_mode = options.network;
+  record.runtime = options.runtime;
+  record.user = options.user;
+  record.group_add = options.group_add;
+  record.log_driver = options.log_driver.empty() ? "k8s-file" : options.log_driver;
+  if (record.log_driver != "k8s-file" && record.log_driver != "none" && record.log_driver != "passthrough") {
+    return fail(ErrorKind::InvalidArgument, fmt::format("invalid log driver {:?}: use k8s-file, none or passthrough",
+                                                        record.log_driver));
+  }
+  for (const std::string& opt : options.log_opts) {
+    if (opt.starts_with("max-size=")) {
+      record.log_max_size = NOOK_TRY(parse_size(opt.substr(9)));
+    } else if (!opt.starts_with("path=") && !opt.starts_with("tag=")) {
+      return fail(ErrorKind::InvalidArgument, fmt::format("invalid log option {:?}", opt));
+    }
+  }
+  NOOK_TRY_VOID(parse_restart_policy(options.restart, &record.restart_policy, &record.restart_max_retries));
+  if (options.rm && record.restart_policy != "no") {
+    return fail(ErrorKind::InvalidArgument, "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"");
+  }
+  std::string stop_signal = options.stop_signal.value_or(image_config.config.stop_signal);
+  if (!stop_signal.empty()) {
+    NOOK_TRY(signal_number_checked(stop_signal));
+    record.stop_signal = signal_name(NOOK_TRY(parse_signal(stop_signal)));
+  }
+  if (options.stop_timeout) record.stop_timeout = *options.stop_timeout;
+
+  oci::SpecOptions spec_options;
+  spec_options.command = options.command;
+  if (options.entrypoint) spec_options.entrypoint = NOOK_TRY(parse_entrypoint(*options.entrypoint));
+  spec_options.default_env = settings.config.containers_conf.containers.env;
+  std::vector<std::string> env;
+  if (options.env_host) {
+    for (const auto& [name, value] : settings.env.vars) env.push_back(name + "=" + value);
+  }
+  for (std::string& item : NOOK_TRY(read_env_files(options.env_files, settings.env))) env.push_back(std::move(item));
+  for (std::string& item : expand_env(options.env, settings.env)) env.push_back(std::move(item));
+  spec_options.env = std::move(env);
+  spec_options.workdir = options.workdir;
+  spec_options.terminal = options.tty;
+  spec_options.annotations = NOOK_TRY(parse_key_values(options.annotations, "annotation"));
+  spec_options.default_capabilities = settings.config.containers_conf.containers.default_capabilities;
+  spec_options.cap_add = options.cap_add;
+  spec_options.cap_drop = options.cap_drop;
+  spec_options.privileged = options.privileged;
+  spec_options.read_only = options.read_only;
+  spec_options.read_only_tmpfs = options.read_only_tmpfs;
+  spec_options.ulimits = settings.config.containers_conf.containers.default_ulimits;
+  spec_options.ulimits.insert(spec_options.ulimits.end(), options.ulimits.begin(), options.ulimits.end());
+  spec_options.shm_size = options.shm_size.empty() ? settings.config.containers_conf.containers.shm_size : options.shm_size;
+  spec_options.network_mode = options.network;
+  spec_options.rootless = settings.config.rootless;
+  spec_options.umask = options.umask.empty() ? settings.config.containers_conf.containers.umask : options.umask;
+  NOOK_TRY_VOID(apply_security_options(options.security_opt, spec_options));
+  fill_host_facts(settings, spec_options);
+
+  // The record exists from here on: every later failure removes it again.
+  record = NOOK_TRY(containers.add(std::move(record)));
+  auto undo = [&](Error error) -> std::unexpected<Error> {
+    (void)containers.remove(record.id);
+    return std::unexpected(std::move(error));
+  };
+  container::ContainerPaths paths = containers.paths(record.id);
+  spec_options.hostname = options.hostname.empty() ? record.id.substr(0, 12) : options.hostname;
+  spec_options.rootfs = record.driver == "vfs" ? paths.rootfs : paths.merged;
+  if (auto made = prepare_rootfs_dirs(store, record, paths); !made) return undo(made.error());
+  if (auto files = write_container_files(record, paths, spec_options.hostname, options.network == "host"); !files) {
+    return undo(files.error());
+  }
+  // The user is resolved in the image's own /etc/passwd and /etc/group, as podman does.
+  auto user = resolve_container_user(settings, record, paths);
+  if (!user) return undo(user.error());
+  spec_options.user.uid = user->uid;
+  spec_options.user.gid = user->gid;
+  spec_options.user.additional_gids = user->additional_gids;
+  spec_options.root_user = user->root_user;
+  spec_options.user_home = user->home;
+  for (const char* file : {"hosts", "hostname", "resolv.conf"}) {
+    spec_options.extra_mounts.push_back(oci::Mount{.destination = fmt::format("/etc/{}", file),
+                                                   .type = "bind",
+                                                   .source = fmt::format("{}/{}", paths.userdata, file),
+                                                   .options = {"bind", "rprivate"}});
+  }
+  auto spec = oci::build_spec(image_config.config, spec_options);
+  if (!spec) return undo(spec.error());
+  record.command = spec->process.args;
+  if (auto updated = containers.update(record); !updated) return undo(updated.error());
+  std::string bundle = oci::to_json(*spec).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  if (auto written = sys::write_file_atomic(paths.userdata + "/config.json", bundle, 0600); !written) {
+    return undo(written.error());
+  }
+  NOOK_DEBUG(Store, "created container {} ({}) from {}", record.id, record.name, record.image_name);
+  return record.id;
+}
+
+Result<void> write_container_files(const container::Container& record, const container::ContainerPaths& paths,
+                                   const std::string& hostname, bool host_network) {
+  std::string hosts;
+  if (host_network) {
+    auto host_hosts = sys::read_file("/etc/hosts");
+    hosts = host_hosts ? *host_hosts : "";
+    if (!hosts.empty() && !hosts.ends_with('\n')) hosts += '\n';
+    hosts += fmt::format("127.0.1.1\t{} {}\n", hostname, record.name);
+  } else {
+    hosts = hosts_file(hostname, record.name);
+  }
+  NOOK_TRY_VOID(sys::write_file_atomic(paths.userdata + "/hosts", hosts, 0644));
+  NOOK_TRY_VOID(sys::write_file_atomic(paths.userdata + "/hostname", hostname + "\n", 0644));
+  auto resolv = sys::read_file("/etc/resolv.conf");
+  NOOK_TRY_VOID(sys::write_file_atomic(paths.userdata + "/resolv.conf", resolv ? *resolv : "", 0644));
+  return {};
+}
+
+}  // namespace nook::engine

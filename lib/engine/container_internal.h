@@ -1,0 +1,63 @@
+// Shared between the container_*.cc files of lib/engine; not part of the engine's API.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lib/container/container.h"
+#include "lib/engine/containers.h"
+#include "lib/engine/engine.h"
+#include "lib/oci/spec_builder.h"
+#include "lib/oci/user.h"
+#include "lib/storage/store.h"
+#include "lib/util/error.h"
+#include "lib/util/signals.h"
+
+namespace nook::engine {
+
+// The image a new container uses, per the --pull policy (missing, always, never, newer; "newer"
+// pulls like "always": the store keeps the layers it has, so only what changed is fetched).
+[[nodiscard]] Result<storage::ImageRecord> image_for_container(const Settings& settings, storage::Store& store,
+                                                               const ContainerCreateOptions& options,
+                                                               PullProgress* progress, std::string* resolved_name);
+
+// "no", "always", "unless-stopped", "on-failure[:N]".
+[[nodiscard]] Result<void> parse_restart_policy(const std::string& text, std::string* policy, int* max_retries);
+// --security-opt no-new-privileges[=true|false], seccomp=unconfined|FILE, label=..., apparmor=...
+[[nodiscard]] Result<void> apply_security_options(const std::vector<std::string>& items, oci::SpecOptions& options);
+// Sizes as podman takes them ("64m").
+[[nodiscard]] Result<int64_t> parse_size(const std::string& text);
+
+// Creates the container's upper/work/merged directories (overlay) or its full copy (vfs).
+[[nodiscard]] Result<void> prepare_rootfs_dirs(const storage::Store& store, const container::Container& record,
+                                               const container::ContainerPaths& paths);
+// /etc/hosts, /etc/hostname and /etc/resolv.conf in the userdata directory.
+[[nodiscard]] Result<void> write_container_files(const container::Container& record,
+                                                 const container::ContainerPaths& paths, const std::string& hostname,
+                                                 bool host_network);
+// --user resolved in the container's rootfs (mounted for the lookup, then unmounted).
+[[nodiscard]] Result<oci::ResolvedUser> resolve_container_user(const Settings& settings,
+                                                               const container::Container& record,
+                                                               const container::ContainerPaths& paths);
+// Limits, kernel and id facts of this host the spec depends on.
+void fill_host_facts(const Settings& settings, oci::SpecOptions& options);
+// Whether the rootless user has subordinate ids (so gid 5 exists in the namespace).
+bool rootless_has_subordinate_ids(const Settings& settings);
+
+// Mounts the container's root file system at paths.merged in our mount namespace (overlay,
+// fuse-overlayfs); nothing for vfs.
+[[nodiscard]] Result<void> mount_rootfs(const Settings& settings, const container::Container& record,
+                                        const container::ContainerPaths& paths);
+// Undoes mount_rootfs (a missing mount is fine).
+void unmount_rootfs(const container::ContainerPaths& paths);
+
+// Brings a record up to date with reality: a "running" container whose monitor is gone (killed,
+// or the machine rebooted) becomes "exited", with the exit file's code when the monitor wrote
+// one. Returns whether the record changed (and was written).
+[[nodiscard]] Result<bool> reconcile(container::ContainerStore& store, container::Container& record);
+// The same without writing (read-only listings).
+void reconcile_view(const container::ContainerStore& store, container::Container& record);
+// Whether the record's monitor is still alive (same pid and start time).
+bool monitor_alive(const container::Container& record);
+
+}  // namespace nook::engine

@@ -1,0 +1,395 @@
+// ps, inspect, container exists and logs: read-only views of container records, in podman's
+// shapes. They never enter the user namespace and never write: a record whose monitor is gone
+// is shown as exited (reconcile_view) and fixed by the next writing command.
+#include <fmt/format.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "lib/container/container.h"
+#include "lib/engine/container_internal.h"
+#include "lib/engine/image_reports.h"
+#include "lib/monitor/log_file.h"
+#include "lib/monitor/monitor.h"
+#include "lib/oci/spec.h"
+#include "lib/util/strings.h"
+
+namespace nook::engine {
+
+namespace {
+
+using nlohmann::json;
+using container::Status;
+
+Timestamp parse_time(const std::string& text) { return parse_rfc3339(text).value_or(Timestamp{}); }
+
+double seconds_since(const Timestamp& t) {
+  Timestamp n = now();
+  return static_cast<double>(n.seconds - t.seconds) + static_cast<double>(n.nanos - t.nanos) / 1e9;
+}
+
+bool running(const container::Container& c) {
+  return c.state.status == Status::Running || c.state.status == Status::Paused || c.state.status == Status::Stopping;
+}
+
+// podman's ps STATUS column.
+std::string status_text(const container::Container& c) {
+  switch (c.state.status) {
+    case Status::Running: return "Up " + human_duration(seconds_since(parse_time(c.state.started_at)));
+    case Status::Paused: return "Paused";
+    case Status::Exited:
+    case Status::Stopped:
+      return fmt::format("Exited ({}) {} ago", c.state.exit_code,
+                         human_duration(seconds_since(parse_time(c.state.finished_at))));
+    case Status::Configured:
+    case Status::Created: return "Created";
+    default: {
+      std::string name(container::status_name(c.state.status));
+      name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
+      return name;
+    }
+  }
+}
+
+// One filter of ps --filter KEY=VALUE.
+Result<bool> matches(const container::Container& c, const std::string& filter) {
+  size_t eq = filter.find('=');
+  if (eq == std::string::npos) return fail(ErrorKind::InvalidArgument, fmt::format("invalid filter {:?}", filter));
+  std::string key = filter.substr(0, eq);
+  std::string value = filter.substr(eq + 1);
+  if (key == "id") return c.id.starts_with(value);
+  if (key == "name") return c.name.find(value) != std::string::npos;
+  if (key == "status") {
+    if (!container::parse_status(value)) {
+      return fail(ErrorKind::InvalidArgument, fmt::format("{} is not a valid status", value));
+    }
+    return container::status_name(c.state.status) == value;
+  }
+  if (key == "exited") return c.state.status == Status::Exited && std::to_string(c.state.exit_code) == value;
+  if (key == "ancestor") {
+    return c.image_id.starts_with(value) || c.image_name == value || c.image_name.starts_with(value + ":") ||
+           c.image_name.ends_with("/" + value) || c.image_name.find("/" + value + ":") != std::string::npos;
+  }
+  if (key == "label") {
+    size_t leq = value.find('=');
+    auto it = c.labels.find(value.substr(0, leq));
+    if (it == c.labels.end()) return false;
+    return leq == std::string::npos || it->second == value.substr(leq + 1);
+  }
+  return fail(ErrorKind::InvalidArgument, fmt::format("{} is an invalid filter", key));
+}
+
+Result<bool> matches_all(const container::Container& c, const std::vector<std::string>& filters,
+                         const std::vector<container::Container>& all) {
+  for (const std::string& filter : filters) {
+    std::string key = filter.substr(0, filter.find('='));
+    if (key == "before" || key == "since") {
+      std::string ref = filter.substr(key.size() + 1);
+      auto other = std::find_if(all.begin(), all.end(),
+                                [&](const container::Container& o) { return o.name == ref || o.id.starts_with(ref); });
+      if (other == all.end()) return fail(ErrorKind::NotFound, fmt::format("no such container {:?}", ref));
+      bool ok = key == "before" ? c.created < other->created : c.created > other->created;
+      if (!ok) return false;
+      continue;
+    }
+    if (!NOOK_TRY(matches(c, filter))) return false;
+  }
+  return true;
+}
+
+json ps_json(const container::Container& c) {
+  Timestamp created = parse_time(c.created);
+  return json{{"AutoRemove", c.auto_remove},
+              {"Command", c.command},
+              {"Created", format_rfc3339_nano(created)},
+              {"CreatedAt", human_duration(seconds_since(created)) + " ago"},
+              {"Exited", c.state.status == Status::Exited},
+              {"ExitedAt", c.state.finished_at.empty() ? -62135596800 : parse_time(c.state.finished_at).seconds},
+              {"ExitCode", c.state.exit_code},
+              {"Id", c.id},
+              {"Image", c.image_name},
+              {"ImageID", c.image_id},
+              {"IsInfra", false},
+              {"Labels", c.labels.empty() ? json(nullptr) : json(c.labels)},
+              {"Mounts", json::array()},
+              {"Names", json::array({c.name})},
+              {"Namespaces", json::object()},
+              {"Networks", json::array()},
+              {"Pid", c.state.pid},
+              {"Pod", ""},
+              {"PodName", ""},
+              {"Ports", nullptr},
+              {"Restarts", c.state.restart_count},
+              {"Size", nullptr},
+              {"StartedAt", c.state.started_at.empty() ? -62135596800 : parse_time(c.state.started_at).seconds},
+              {"State", container::status_name(c.state.status)},
+              {"Status", ""}};
+}
+
+json ps_row(const container::Container& c, bool no_trunc) {
+  std::string command = strings::join(c.command, " ");
+  if (!no_trunc && command.size() > 17) command = command.substr(0, 17) + "...";
+  Timestamp created = parse_time(c.created);
+  json row = ps_json(c);
+  row["ID"] = no_trunc ? c.id : c.id.substr(0, 12);
+  row["Command"] = command;
+  row["CreatedHuman"] = human_duration(seconds_since(created)) + " ago";
+  row["Created"] = row["CreatedHuman"];
+  row["CreatedAt"] = go_time_string(created);
+  row["RunningFor"] = human_duration(seconds_since(created));
+  row["Status"] = status_text(c);
+  row["Names"] = c.name;
+  row["Ports"] = "";
+  row["Mounts"] = "";
+  row["Networks"] = "";
+  row["Pod"] = "";
+  row["Size"] = "";
+  std::vector<std::string> labels;
+  for (const auto& [k, v] : c.labels) labels.push_back(k + "=" + v);
+  row["Labels"] = strings::join(labels, ",");
+  return row;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> ps_headers() {
+  return {{"ID", "CONTAINER ID"}, {"CreatedHuman", "CREATED"}, {"Names", "NAMES"}, {"RunningFor", "CREATED"}};
+}
+
+Result<PsReport> list_containers(const Settings& settings, const PsOptions& options) {
+  static const std::vector<std::string> kSorts = {"command", "created", "id", "image", "names", "runningfor", "status"};
+  if (std::find(kSorts.begin(), kSorts.end(), options.sort) == kSorts.end()) {
+    return fail(ErrorKind::InvalidArgument,
+                fmt::format("invalid option for --sort, options are: command, created, id, image, names, runningfor, "
+                            "size, or status"));
+  }
+  container::ContainerStore store = NOOK_TRY(container::ContainerStore::open(settings.config.graph_root, true));
+  std::vector<container::Container> all = NOOK_TRY(store.list());
+  for (container::Container& c : all) reconcile_view(store, c);
+  std::vector<container::Container> shown;
+  bool everything = options.all || options.latest || options.last >= 0 || !options.filters.empty();
+  for (const container::Container& c : all) {
+    if (!everything && !running(c)) continue;
+    if (!NOOK_TRY(matches_all(c, options.filters, all))) continue;
+    shown.push_back(c);
+  }
+  // Newest first, as podman lists them; --last/--latest keep the newest.
+  std::stable_sort(shown.begin(), shown.end(),
+                   [](const container::Container& a, const container::Container& b) { return a.created > b.created; });
+  if (options.latest && shown.size() > 1) shown.resize(1);
+  if (options.last >= 0 && shown.size() > static_cast<size_t>(options.last)) shown.resize(static_cast<size_t>(options.last));
+  auto key = [&](const container::Container& c) -> std::string {
+    if (options.sort == "command") return strings::join(c.command, " ");
+    if (options.sort == "id") return c.id;
+    if (options.sort == "image") return c.image_name;
+    if (options.sort == "names") return c.name;
+    if (options.sort == "status") return std::string(container::status_name(c.state.status));
+    return "";
+  };
+  if (options.sort != "created" && options.sort != "runningfor") {
+    std::stable_sort(shown.begin(), shown.end(),
+                     [&](const container::Container& a, const container::Container& b) { return key(a) < key(b); });
+  }
+  PsReport report;
+  for (const container::Container& c : shown) {
+    report.rows.push_back(ps_row(c, options.no_trunc));
+    report.json.push_back(ps_json(c));
+    report.ids.push_back(options.no_trunc ? c.id : c.id.substr(0, 12));
+  }
+  return report;
+}
+
+Result<bool> container_exists(const Settings& settings, std::string_view key) {
+  container::ContainerStore store = NOOK_TRY(container::ContainerStore::open(settings.config.graph_root, true));
+  auto found = store.find(key);
+  if (found) return true;
+  if (found.error().kind() == ErrorKind::NotFound) return false;
+  return fail(found.error());
+}
+
+Result<ContainerInspectReport> inspect_containers(const Settings& settings, const std::vector<std::string>& keys) {
+  container::ContainerStore store = NOOK_TRY(container::ContainerStore::open(settings.config.graph_root, true));
+  ContainerInspectReport report;
+  for (const std::string& key : keys) {
+    auto found = store.find(key);
+    if (!found) {
+      report.errors.push_back(found.error());
+      continue;
+    }
+    container::Container& c = *found;
+    reconcile_view(store, c);
+    container::ContainerPaths paths = store.paths(c.id);
+    auto spec = oci::load_spec(paths.userdata);
+    const oci::Process* process = spec ? &spec->process : nullptr;
+    std::vector<std::string> args = process ? process->args : c.command;
+    json state{{"OciVersion", std::string(oci::kSpecVersion)},
+               {"Status", container::status_name(c.state.status)},
+               {"Running", c.state.status == Status::Running},
+               {"Paused", c.state.status == Status::Paused},
+               {"Restarting", false},
+               {"OOMKilled", c.state.oom_killed},
+               {"Dead", false},
+               {"Pid", c.state.pid},
+               {"ConmonPid", c.state.monitor_pid},
+               {"ExitCode", c.state.exit_code},
+               {"Error", c.state.error},
+               {"StartedAt", go_time_string(parse_time(c.state.started_at))},
+               {"FinishedAt", go_time_string(parse_time(c.state.finished_at))},
+               {"CheckpointedAt", "0001-01-01T00:00:00Z"},
+               {"RestoredAt", "0001-01-01T00:00:00Z"}};
+    json config{{"Hostname", spec ? spec->hostname : ""},
+                {"Domainname", ""},
+                {"User", c.user},
+                {"AttachStdin", false},
+                {"AttachStdout", false},
+                {"AttachStderr", false},
+                {"Tty", c.tty},
+                {"OpenStdin", c.interactive},
+                {"StdinOnce", false},
+                {"Env", process ? json(process->env) : json::array()},
+                {"Cmd", args},
+                {"Image", c.image_name},
+                {"Volumes", nullptr},
+                {"WorkingDir", process ? process->cwd : "/"},
+                {"Entrypoint", ""},
+                {"OnBuild", nullptr},
+                {"Labels", c.labels.empty() ? json(nullptr) : json(c.labels)},
+                {"Annotations", spec ? json(spec->annotations) : json::object()},
+                {"StopSignal", c.stop_signal},
+                {"StopTimeout", c.stop_timeout}};
+    json caps = json::array();
+    json bounding = json::array();
+    if (process && process->capabilities) {
+      caps = process->capabilities->effective;
+      bounding = process->capabilities->bounding;
+    }
+    std::string rootfs = c.driver == "vfs" ? paths.rootfs : paths.merged;
+    json graph{{"Name", c.driver},
+               {"Data", c.driver == "vfs" ? json{{"UpperDir", paths.rootfs}}
+                                          : json{{"UpperDir", paths.upper}, {"WorkDir", paths.work},
+                                                 {"MergedDir", paths.merged}}}};
+    json host_config{{"AutoRemove", c.auto_remove},
+                     {"LogConfig", {{"Type", c.log_driver}, {"Path", paths.log}, {"Size", c.log_max_size > 0 ? std::to_string(c.log_max_size) : "0B"}}},
+                     {"NetworkMode", c.network_mode},
+                     {"RestartPolicy", {{"Name", c.restart_policy == "no" ? "" : c.restart_policy},
+                                        {"MaximumRetryCount", c.restart_max_retries}}},
+                     {"Privileged", false},
+                     {"ReadonlyRootfs", spec && spec->root.readonly}};
+    report.data.push_back(json{{"Id", c.id},
+                               {"Created", format_rfc3339_nano(parse_time(c.created))},
+                               {"Path", args.empty() ? "" : args.front()},
+                               {"Args", args.size() > 1 ? json(std::vector<std::string>(args.begin() + 1, args.end()))
+                                                        : json::array()},
+                               {"State", state},
+                               {"Image", c.image_id},
+                               {"ImageName", c.image_name},
+                               {"Rootfs", ""},
+                               {"Pod", ""},
+                               {"ResolvConfPath", paths.userdata + "/resolv.conf"},
+                               {"HostnamePath", paths.userdata + "/hostname"},
+                               {"HostsPath", paths.userdata + "/hosts"},
+                               {"StaticDir", paths.userdata},
+                               {"OCIRuntime", c.runtime.empty() ? "nook" : c.runtime},
+                               {"ConmonPidFile", ""},
+                               {"PidFile", ""},
+                               {"Name", c.name},
+                               {"RestartCount", c.state.restart_count},
+                               {"Driver", c.driver},
+                               {"MountLabel", ""},
+                               {"ProcessLabel", ""},
+                               {"AppArmorProfile", ""},
+                               {"EffectiveCaps", caps},
+                               {"BoundingCaps", bounding},
+                               {"ExecIDs", json::array()},
+                               {"GraphDriver", graph},
+                               {"Mounts", json::array()},
+                               {"Dependencies", json::array()},
+                               {"NetworkSettings", json::object()},
+                               {"Namespace", ""},
+                               {"IsInfra", false},
+                               {"IsService", false},
+                               {"Config", config},
+                               {"HostConfig", host_config}});
+    (void)rootfs;
+  }
+  return report;
+}
+
+namespace {
+
+// --since/--until: RFC 3339, a date, or a duration before now ("10m", "1h30m", "5s").
+Result<int64_t> parse_log_time(const std::string& text) {
+  if (auto t = parse_rfc3339(text)) return t->seconds * 1000000000 + t->nanos;
+  if (auto t = parse_rfc3339(text + "T00:00:00Z")) return t->seconds * 1000000000 + t->nanos;
+  int64_t total_ns = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = pos;
+    while (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '.')) ++end;
+    if (end == pos) break;
+    double value = std::stod(text.substr(pos, end - pos));
+    size_t unit_end = end;
+    while (unit_end < text.size() && std::isalpha(static_cast<unsigned char>(text[unit_end]))) ++unit_end;
+    std::string unit = text.substr(end, unit_end - end);
+    double scale = unit == "h" ? 3600e9 : unit == "m" ? 60e9 : unit == "s" ? 1e9 : unit == "ms" ? 1e6 : -1;
+    if (scale < 0) break;
+    total_ns += static_cast<int64_t>(value * scale);
+    pos = unit_end;
+  }
+  if (pos != text.size() || text.empty()) {
+    return fail(ErrorKind::InvalidArgument, fmt::format("invalid time {:?}: use RFC 3339, a date or a duration", text));
+  }
+  Timestamp n = now();
+  return n.seconds * 1000000000 + n.nanos - total_ns;
+}
+
+}  // namespace
+
+Result<void> container_logs(const Settings& settings, const std::vector<std::string>& keys, const LogsOptions& options,
+                            const std::function<void(std::string_view)>& on_stdout,
+                            const std::function<void(std::string_view)>& on_stderr) {
+  container::ContainerStore store = NOOK_TRY(container::ContainerStore::open(settings.config.graph_root, true));
+  monitor::LogReadOptions read;
+  if (options.since) read.since_ns = NOOK_TRY(parse_log_time(*options.since));
+  if (options.until) read.until_ns = NOOK_TRY(parse_log_time(*options.until));
+  if (options.tail) read.tail = *options.tail;
+  std::vector<container::Container> records;
+  for (const std::string& key : keys) records.push_back(NOOK_TRY(store.find(key)));
+  for (const container::Container& c : records) {
+    if (c.log_driver != "k8s-file") {
+      return fail(ErrorKind::InvalidArgument,
+                  fmt::format("this container is using the {:?} log driver, cannot read logs: this container is not "
+                              "using the k8s-file log driver", c.log_driver));
+    }
+  }
+  for (const container::Container& c : records) {
+    std::string prefix = options.names ? c.id.substr(0, 12) + " " : "";
+    auto emit = [&](const monitor::LogEntry& entry) {
+      std::string text = prefix + monitor::format_log_entry(entry, options.timestamps);
+      (entry.stream == monitor::LogStream::Stdout ? on_stdout : on_stderr)(text);
+    };
+    auto reader = monitor::LogReader::open(store.paths(c.id).log, read);
+    if (!reader) {
+      if (reader.error().kind() == ErrorKind::NotFound) continue;  // never started: no output yet
+      return fail(reader.error());
+    }
+    NOOK_TRY_VOID(reader->read_available(emit));
+    if (options.follow) {
+      for (;;) {
+        auto fresh = store.find(c.id);
+        if (!fresh) break;
+        reconcile_view(store, *fresh);
+        bool alive = running(*fresh);
+        NOOK_TRY_VOID(reader->read_available(emit));
+        if (!alive) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+    reader->flush_partial(emit);
+  }
+  return {};
+}
+
+}  // namespace nook::engine

@@ -1,0 +1,173 @@
+// Containers: create, start, run, stop, kill, rm, wait, ps, logs, inspect (podman's verbs).
+//
+// Every verb that changes a container runs inside nook's user namespace (needs_userns) and takes
+// the container's lock (lib/container/container.h) for its state change. A running container
+// is its monitor's business (lib/monitor/monitor.h): the monitor records the exit when the
+// container ends, through finish_container().
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lib/engine/pull.h"
+#include "lib/util/error.h"
+
+namespace nook::engine {
+
+struct Settings;
+
+// The flags of `nook create` / `nook run` (podman-run(1)), as given.
+struct ContainerCreateOptions {
+  std::string image;
+  std::vector<std::string> command;
+  std::string name;
+  std::optional<std::string> entrypoint;  // a JSON array or a plain string
+  std::vector<std::string> env;           // -e NAME=value or NAME (taken from our environment)
+  std::vector<std::string> env_files;
+  bool env_host = false;
+  std::string workdir;
+  std::string user;
+  std::string hostname;
+  std::vector<std::string> labels;       // KEY=VALUE
+  std::vector<std::string> annotations;  // KEY=VALUE
+  bool interactive = false;
+  bool tty = false;
+  bool rm = false;
+  std::string pull = "missing";
+  std::string cidfile;
+  std::optional<std::string> stop_signal;
+  std::optional<unsigned> stop_timeout;
+  std::vector<std::string> cap_add, cap_drop;
+  bool privileged = false;
+  std::vector<std::string> security_opt;
+  bool read_only = false;
+  bool read_only_tmpfs = true;
+  std::vector<std::string> ulimits;
+  std::string shm_size;
+  std::vector<std::string> group_add;
+  std::string network = "none";
+  std::string log_driver;
+  std::vector<std::string> log_opts;
+  std::string restart = "no";
+  std::string runtime;
+  std::string umask;
+  bool replace = false;
+  PullOptions pull_options;  // --tls-verify, --creds, ... for the pull
+};
+
+// Creates the container (pulling the image per options.pull) and returns its id. Errors:
+// NotFound for an unknown image with --pull never, Exists for a name in use (unless replace),
+// InvalidArgument for a bad flag value.
+[[nodiscard]] Result<std::string> create_container(const Settings& settings, const ContainerCreateOptions& options,
+                                                   PullProgress* progress);
+
+// How `run` / `start -a` connect the terminal: the container's output goes to our stdout and
+// stderr, our stdin to the container when interactive; signals are forwarded (--sig-proxy).
+struct AttachOptions {
+  bool attach = false;       // foreground: wait for the exit and return its code
+  bool interactive = false;  // relay stdin
+  bool sig_proxy = true;
+};
+
+// Starts a created or exited container. With attach, returns the container's exit code after it
+// ended (and, with --rm, after it was removed); otherwise 0 once it runs. Errors from starting
+// the process keep their kind (CommandNotFound 127, NotExecutable 126).
+[[nodiscard]] Result<int> start_container(const Settings& settings, std::string_view key, const AttachOptions& attach);
+
+// `run`: create + start. on_created gets the id once the record exists (for --cidfile, -d).
+[[nodiscard]] Result<int> run_container(const Settings& settings, const ContainerCreateOptions& options,
+                                        const AttachOptions& attach, PullProgress* progress,
+                                        const std::function<void(const std::string&)>& on_created);
+
+// Called by the monitor (in its process, inside the user namespace) once the container exited:
+// records the exit and, for --rm containers, removes the container. `graph_root` is all it knows.
+[[nodiscard]] Result<void> finish_container(const std::string& graph_root, const std::string& id, int exit_code,
+                                            int64_t exited_at_ns, bool oom_killed);
+
+// --- stop / kill / rm / wait: one result per container named, in order.
+struct ContainerResult {
+  std::string key;  // as the user gave it (printed on success)
+  std::string id;
+  std::optional<Error> error;
+  int exit_code = 0;  // wait
+};
+
+struct StopOptions {
+  std::optional<unsigned> timeout;  // -t; else the container's stop timeout
+  bool all = false;
+  bool ignore = false;  // -i: a missing container is not an error
+};
+[[nodiscard]] Result<std::vector<ContainerResult>> stop_containers(const Settings& settings,
+                                                                   const std::vector<std::string>& keys,
+                                                                   const StopOptions& options);
+
+[[nodiscard]] Result<std::vector<ContainerResult>> kill_containers(const Settings& settings,
+                                                                   const std::vector<std::string>& keys,
+                                                                   std::string_view signal, bool all);
+
+struct RemoveOptions {
+  bool force = false;
+  bool all = false;
+  bool volumes = false;
+  bool ignore = false;
+  std::optional<unsigned> timeout;
+};
+[[nodiscard]] Result<std::vector<ContainerResult>> remove_containers(const Settings& settings,
+                                                                     const std::vector<std::string>& keys,
+                                                                     const RemoveOptions& options);
+
+// `wait`: blocks until each container reaches one of `conditions` (default "stopped"/"exited"),
+// then reports its exit code.
+[[nodiscard]] Result<std::vector<ContainerResult>> wait_containers(const Settings& settings,
+                                                                   const std::vector<std::string>& keys,
+                                                                   const std::vector<std::string>& conditions);
+
+// --- ps
+struct PsOptions {
+  bool all = false;
+  bool latest = false;
+  int last = -1;
+  bool no_trunc = false;
+  std::vector<std::string> filters;
+  std::string sort = "created";
+};
+struct PsReport {
+  nlohmann::json rows = nlohmann::json::array();  // template fields: ID, Image, Command, Created, Status, Names, ...
+  nlohmann::json json = nlohmann::json::array();  // --format json: podman's ListContainer
+  std::vector<std::string> ids;                    // -q
+};
+[[nodiscard]] Result<PsReport> list_containers(const Settings& settings, const PsOptions& options);
+std::map<std::string, std::string> ps_headers();
+
+// --- inspect
+struct ContainerInspectReport {
+  nlohmann::json data = nlohmann::json::array();
+  std::vector<Error> errors;
+};
+[[nodiscard]] Result<ContainerInspectReport> inspect_containers(const Settings& settings,
+                                                                const std::vector<std::string>& keys);
+[[nodiscard]] Result<bool> container_exists(const Settings& settings, std::string_view key);
+
+// --- logs
+struct LogsOptions {
+  bool follow = false;
+  std::optional<int64_t> tail;         // last N lines
+  std::optional<std::string> since;    // RFC 3339, a date, or a duration ("10m")
+  std::optional<std::string> until;
+  bool timestamps = false;
+  bool names = false;  // prefix lines with the container name (several containers)
+};
+// Writes each line as it is read: stdout lines through on_stdout, stderr through on_stderr.
+[[nodiscard]] Result<void> container_logs(const Settings& settings, const std::vector<std::string>& keys,
+                                          const LogsOptions& options,
+                                          const std::function<void(std::string_view)>& on_stdout,
+                                          const std::function<void(std::string_view)>& on_stderr);
+
+}  // namespace nook::engine

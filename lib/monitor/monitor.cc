@@ -1,0 +1,779 @@
+// The per-container monitor (conmon's job). run() reads top to bottom in the order things happen:
+// detach, signals, stdio, create, report the pid, relay until the container exits, drain, record
+// the exit. The detached process is single-threaded, allocates little (one 64 KiB static buffer
+// per direction; the log writer writes straight from it) and ends in _exit().
+#include "lib/monitor/monitor.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+
+#include "lib/monitor/log_file.h"
+#include "lib/runtime/runtime.h"
+#include "lib/sys/fd.h"
+#include "lib/sys/file.h"
+#include "lib/sys/proc.h"
+#include "lib/sys/syscall.h"
+#include "lib/util/log.h"
+
+namespace nook::monitor {
+namespace {
+
+constexpr std::array kForwardedSignals = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+constexpr size_t kChunk = 64 * 1024;
+// After the container exited, output still buffered in the pipes is read, but no more than this
+// (a leftover process of the container could write forever).
+constexpr size_t kDrainLimit = 16 * 1024 * 1024;
+constexpr std::chrono::milliseconds kRuntimeTimeout{60000};
+
+// --- the JSON files and messages -------------------------------------------------------------
+
+std::optional<int64_t> json_int(const nlohmann::json& json, const char* key) {
+  auto it = json.find(key);
+  if (it == json.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<int64_t>();
+}
+
+}  // namespace
+
+nlohmann::json to_json(const ExitInfo& info) {
+  return nlohmann::json{{"exitCode", info.exit_code},
+                        {"exitedAt", format_rfc3339_nano(LogTime{info.exited_at_ns, 0})},
+                        {"oomKilled", info.oom_killed}};
+}
+
+Result<ExitInfo> parse_exit_info(const nlohmann::json& json) {
+  if (!json.is_object()) return fail(ErrorKind::Corrupt, "exit info is not a JSON object");
+  ExitInfo info;
+  auto code = json_int(json, "exitCode");
+  if (!code) return fail(ErrorKind::Corrupt, "exit info has no integer \"exitCode\"");
+  info.exit_code = static_cast<int>(*code);
+  auto at = json.find("exitedAt");
+  if (at != json.end()) {
+    if (!at->is_string()) return fail(ErrorKind::Corrupt, "exit info: \"exitedAt\" is not a string");
+    auto time = parse_rfc3339(at->get_ref<const std::string&>());
+    if (!time) return fail(ErrorKind::Corrupt, fmt::format("exit info: {}", time.error().message()));
+    info.exited_at_ns = time->ns;
+  }
+  auto oom = json.find("oomKilled");
+  if (oom != json.end()) {
+    if (!oom->is_boolean()) return fail(ErrorKind::Corrupt, "exit info: \"oomKilled\" is not a boolean");
+    info.oom_killed = oom->get<bool>();
+  }
+  return info;
+}
+
+Result<ExitInfo> read_exit_file(const std::string& path) {
+  std::string text = NOOK_TRY(sys::read_file(path));
+  nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) return fail(ErrorKind::Corrupt, fmt::format("exit file {:?} is not valid JSON", path));
+  auto info = parse_exit_info(json);
+  if (!info) return fail(info.error().context(fmt::format("exit file {:?}", path)));
+  return info;
+}
+
+std::string format_sync_message(const SyncMessage& message) {
+  nlohmann::json json;
+  switch (message.type) {
+    case SyncMessage::Type::Pid: json = {{"pid", message.value}}; break;
+    case SyncMessage::Type::Exit: json = {{"exit", message.value}}; break;
+    case SyncMessage::Type::Error: json = {{"error", message.error}, {"kind", message.error_kind}}; break;
+  }
+  // Invalid UTF-8 in an error message (a path) is replaced rather than aborting the dump.
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+Result<SyncMessage> parse_sync_message(std::string_view line) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  nlohmann::json json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) {
+    return fail(ErrorKind::Corrupt, fmt::format("monitor message {:?} is not a JSON object", line));
+  }
+  SyncMessage message;
+  if (auto pid = json_int(json, "pid")) {
+    message.type = SyncMessage::Type::Pid;
+    message.value = *pid;
+    return message;
+  }
+  if (auto code = json_int(json, "exit")) {
+    message.type = SyncMessage::Type::Exit;
+    message.value = *code;
+    return message;
+  }
+  auto error = json.find("error");
+  if (error != json.end() && error->is_string()) {
+    message.type = SyncMessage::Type::Error;
+    message.error = error->get<std::string>();
+    auto kind = json.find("kind");
+    if (kind != json.end() && kind->is_string()) message.error_kind = kind->get<std::string>();
+    return message;
+  }
+  return fail(ErrorKind::Corrupt, fmt::format("monitor message {:?} has no \"pid\", \"exit\" or \"error\"", line));
+}
+
+Error sync_error(const SyncMessage& message) {
+  // error_kind_from_name gives Internal for an unknown name; a monitor that could not say is System.
+  ErrorKind kind = error_kind_from_name(message.error_kind);
+  if (kind == ErrorKind::Internal && message.error_kind != error_kind_name(ErrorKind::Internal)) kind = ErrorKind::System;
+  return Error(kind, message.error.empty() ? std::string("the monitor failed without a message") : message.error);
+}
+
+// --- argv ------------------------------------------------------------------------------------
+
+std::vector<std::string> to_args(const Options& options) {
+  std::vector<std::string> args = {"--id", options.id, "--bundle", options.bundle};
+  auto add = [&](const char* flag, const std::string& value) {
+    if (value.empty()) return;
+    args.emplace_back(flag);
+    args.push_back(value);
+  };
+  add("--runtime-root", options.runtime_state_root);
+  add("--runtime", options.runtime);
+  add("--log-driver", options.log_driver);
+  add("--log-path", options.log_path);
+  if (options.log_max_size > 0) add("--log-max-size", std::to_string(options.log_max_size));
+  add("--exit-file", options.exit_file);
+  add("--pid-file", options.pid_file);
+  if (options.sync_fd >= 0) add("--sync-fd", std::to_string(options.sync_fd));
+  if (options.interactive) args.emplace_back("--interactive");
+  if (options.terminal) args.emplace_back("--terminal");
+  if (options.attached) args.emplace_back("--attached");
+  return args;
+}
+
+Result<Options> from_args(const std::vector<std::string>& args) {
+  Options options;
+  options.log_driver.clear();
+  auto integer = [](std::string_view flag, std::string_view text) -> Result<int64_t> {
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+      return fail(ErrorKind::InvalidArgument, fmt::format("monitor: {}: invalid number {:?}", flag, text));
+    }
+    return value;
+  };
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "--interactive") {
+      options.interactive = true;
+      continue;
+    }
+    if (arg == "--terminal") {
+      options.terminal = true;
+      continue;
+    }
+    if (arg == "--attached") {
+      options.attached = true;
+      continue;
+    }
+    std::string_view flag = arg;
+    std::string value;
+    if (size_t eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+      flag = arg.substr(0, eq);
+      value = std::string(arg.substr(eq + 1));
+    } else {
+      if (i + 1 >= args.size()) {
+        return fail(ErrorKind::InvalidArgument, fmt::format("monitor: {:?} needs a value or is unknown", arg));
+      }
+      value = args[++i];
+    }
+    if (flag == "--id") {
+      options.id = value;
+    } else if (flag == "--bundle") {
+      options.bundle = value;
+    } else if (flag == "--runtime-root") {
+      options.runtime_state_root = value;
+    } else if (flag == "--runtime") {
+      options.runtime = value;
+    } else if (flag == "--log-driver") {
+      options.log_driver = value;
+    } else if (flag == "--log-path") {
+      options.log_path = value;
+    } else if (flag == "--log-max-size") {
+      options.log_max_size = NOOK_TRY(integer(flag, value));
+    } else if (flag == "--exit-file") {
+      options.exit_file = value;
+    } else if (flag == "--pid-file") {
+      options.pid_file = value;
+    } else if (flag == "--sync-fd") {
+      options.sync_fd = static_cast<int>(NOOK_TRY(integer(flag, value)));
+    } else {
+      return fail(ErrorKind::InvalidArgument, fmt::format("monitor: unknown flag {:?}", flag));
+    }
+  }
+  if (options.log_driver.empty()) options.log_driver = "k8s-file";
+  return options;
+}
+
+namespace {
+
+Result<void> validate(const Options& options) {
+  auto bad = [](std::string message) { return fail(ErrorKind::InvalidArgument, "monitor: " + message); };
+  if (options.id.empty()) return bad("no container id");
+  auto absolute = [](const std::string& path) { return path.empty() || path.starts_with('/'); };
+  if (options.bundle.empty() || !absolute(options.bundle)) {
+    return bad(fmt::format("the bundle must be an absolute path, not {:?}", options.bundle));
+  }
+  for (const std::string* path : {&options.log_path, &options.exit_file, &options.pid_file,
+                                  &options.runtime_state_root}) {
+    if (!absolute(*path)) return bad(fmt::format("{:?} is not an absolute path", *path));
+  }
+  if (options.log_driver != "k8s-file" && options.log_driver != "none" && options.log_driver != "passthrough") {
+    return bad(fmt::format("unknown log driver {:?}", options.log_driver));
+  }
+  if (options.log_driver == "k8s-file" && options.log_path.empty()) return bad("k8s-file needs a log path");
+  if (options.exit_file.empty()) return bad("no exit file");
+  if (options.runtime.empty() && options.runtime_state_root.empty()) return bad("no runtime state root");
+  if (options.terminal && !options.runtime.empty()) {
+    return fail(ErrorKind::Unsupported, "monitor: a terminal with an external OCI runtime is not supported yet");
+  }
+  if (options.terminal && options.log_driver == "passthrough") {
+    return bad("the passthrough log driver cannot be used with a terminal");
+  }
+  return {};
+}
+
+// Writes one line on the sync fd; the reader may be gone (EPIPE with SIGPIPE ignored): not an error
+// for the monitor, which goes on with its job.
+void send_sync(int sync_fd, const SyncMessage& message) {
+  if (sync_fd < 0) return;
+  auto written = sys::write_all(sync_fd, format_sync_message(message));
+  if (!written) NOOK_DEBUG(Monitor, "sync message not delivered: {}", written.error().message());
+}
+
+// recvmsg(2) of one SCM_RIGHTS descriptor (the pty master the runtime sends over the console socket).
+// TODO(lead): move to lib/sys/socket.cc with the sending side once that file exists.
+Result<sys::UniqueFd> receive_fd(int socket) {
+  char byte = 0;
+  struct iovec iov {&byte, 1};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  struct msghdr msg {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do {
+    n = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return fail(Error::from_errno("recvmsg", "console socket"));
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+      int fd = -1;
+      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+      return sys::UniqueFd(fd);
+    }
+  }
+  return fail(ErrorKind::System, "the runtime sent no terminal on the console socket");
+}
+
+// A closed fd 0, 1 or 2 would be handed out by the next open/pipe and then be mistaken for the
+// monitor's stdio: point any closed one at /dev/null (not O_CLOEXEC: it is ours for good).
+void ensure_stdio_open() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+    int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0 && null != fd) {
+      ::dup2(null, fd);
+      ::close(null);
+    }
+  }
+}
+
+// The monitor's own process attributes: session leader, subreaper, hard to OOM-kill.
+void detach_attributes() {
+  if (::setsid() < 0) NOOK_DEBUG(Monitor, "setsid: {}", std::strerror(errno));
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) NOOK_DEBUG(Monitor, "subreaper: {}", std::strerror(errno));
+  // Rootless, lowering the score needs CAP_SYS_RESOURCE in the initial namespace: best effort.
+  auto oom = sys::open_file("/proc/self/oom_score_adj", O_WRONLY);
+  if (!oom || !sys::write_all(oom->get(), "-1000")) NOOK_DEBUG(Monitor, "oom_score_adj -1000 not allowed");
+  if (::chdir("/") < 0) NOOK_DEBUG(Monitor, "chdir /: {}", std::strerror(errno));
+}
+
+// Blocks SIGCHLD and the forwarded signals and returns a signalfd for them; SIGPIPE is ignored
+// (a closed reader is an EPIPE to handle, not a reason to die).
+Result<sys::UniqueFd> make_signalfd() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  for (int sig : kForwardedSignals) sigaddset(&set, sig);
+  if (::sigprocmask(SIG_BLOCK, &set, nullptr) < 0) return fail(Error::from_errno("sigprocmask"));
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ignore, nullptr);
+  int fd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (fd < 0) return fail(Error::from_errno("signalfd"));
+  return sys::UniqueFd(fd);
+}
+
+// The container's stdio as the monitor holds it. The *_child ends go to the runtime and are closed
+// once the container runs.
+struct Stdio {
+  sys::UniqueFd in_child, out_child, err_child;  // the container's ends
+  sys::UniqueFd in, out, err;                    // ours: write to in, read out/err
+  sys::UniqueFd console_ours, console_theirs;    // terminal: the console socket pair
+  runtime::Stdio for_runtime() const {
+    return {in_child ? in_child.get() : -1, out_child ? out_child.get() : -1, err_child ? err_child.get() : -1};
+  }
+};
+
+Result<Stdio> make_stdio(const Options& options) {
+  Stdio stdio;
+  if (options.terminal) {
+    auto pair = NOOK_TRY(sys::SocketPair::create(SOCK_STREAM));
+    stdio.console_ours = std::move(pair.first);
+    stdio.console_theirs = std::move(pair.second);
+    return stdio;
+  }
+  if (options.log_driver == "passthrough") {
+    // The container writes to the monitor's own stdio; nothing to relay.
+    if (options.interactive) stdio.in_child = NOOK_TRY(sys::dup_fd(0));
+    stdio.out_child = NOOK_TRY(sys::dup_fd(1));
+    stdio.err_child = NOOK_TRY(sys::dup_fd(2));
+    return stdio;
+  }
+  if (options.interactive) {
+    auto pipe = NOOK_TRY(sys::Pipe::create());
+    stdio.in_child = std::move(pipe.read);
+    stdio.in = std::move(pipe.write);
+    NOOK_TRY_VOID(sys::set_nonblocking(stdio.in.get(), true));
+  }
+  auto out = NOOK_TRY(sys::Pipe::create());
+  auto err = NOOK_TRY(sys::Pipe::create());
+  stdio.out_child = std::move(out.write);
+  stdio.out = std::move(out.read);
+  stdio.err_child = std::move(err.write);
+  stdio.err = std::move(err.read);
+  NOOK_TRY_VOID(sys::set_nonblocking(stdio.out.get(), true));
+  NOOK_TRY_VOID(sys::set_nonblocking(stdio.err.get(), true));
+  return stdio;
+}
+
+// What a failed runtime process left on the container's stderr pipe, for the error message.
+std::string pending_output(int fd) {
+  if (fd < 0) return {};
+  char buf[4096];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  if (n <= 0) return {};
+  std::string text(buf, static_cast<size_t>(n));
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+Result<pid_t> read_pid_file(const std::string& path) {
+  std::string text = NOOK_TRY(sys::read_file(path));
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  pid_t pid = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
+  if (ec != std::errc() || end != text.data() + text.size() || pid <= 0) {
+    return fail(ErrorKind::Corrupt, fmt::format("pid file {:?} holds {:?}, not a pid", path, text));
+  }
+  return pid;
+}
+
+// `RUNTIME [--root R] create --bundle B --pid-file F ID`, then `RUNTIME [--root R] start ID`.
+// The container's init is then our grandchild, reparented to us (the subreaper) when `create`
+// exits.
+Result<sys::ChildProcess> create_external(const Options& options, const Stdio& stdio) {
+  std::vector<std::string> base = {options.runtime};
+  if (!options.runtime_state_root.empty()) {
+    base.emplace_back("--root");
+    base.push_back(options.runtime_state_root);
+  }
+  std::string pid_file = options.pid_file.empty() ? options.bundle + "/.monitor-pid" : options.pid_file;
+  auto fd_or_null = [](const sys::UniqueFd& fd) {
+    return fd ? sys::Redirect::to_fd(fd.get()) : sys::Redirect::null();
+  };
+  std::vector<std::string> create = base;
+  create.insert(create.end(), {"create", "--bundle", options.bundle, "--pid-file", pid_file, options.id});
+  auto runner = NOOK_TRY(sys::spawn({.argv = create,
+                                     .stdin_from = fd_or_null(stdio.in_child),
+                                     .stdout_to = fd_or_null(stdio.out_child),
+                                     .stderr_to = fd_or_null(stdio.err_child),
+                                     .parent_death_signal = SIGKILL}));
+  auto status = NOOK_TRY(runner.wait_for(kRuntimeTimeout));
+  if (!status || !status->success()) {
+    std::string said = pending_output(stdio.err.get());
+    return fail(ErrorKind::System, fmt::format("{} create: {}{}", options.runtime,
+                                               status ? fmt::format("exit status {}", status->shell_code())
+                                                      : std::string("timed out"),
+                                               said.empty() ? "" : ": " + said));
+  }
+  pid_t pid = NOOK_TRY(read_pid_file(pid_file));
+  if (options.pid_file.empty()) ::unlink(pid_file.c_str());
+  // Our child now; own it so that an error below kills it.
+  auto pidfd = sys::pidfd_open(pid);
+  sys::ChildProcess container(pid, pidfd ? std::move(*pidfd) : sys::UniqueFd());
+  std::vector<std::string> start = base;
+  start.insert(start.end(), {"start", options.id});
+  auto capture = NOOK_TRY(sys::run_capture(sys::SpawnOptions{.argv = start, .parent_death_signal = SIGKILL},
+                                           kRuntimeTimeout));
+  if (!capture.status.success()) {
+    std::string said = capture.stderr_data;
+    while (!said.empty() && said.back() == '\n') said.pop_back();
+    return fail(ErrorKind::System, fmt::format("{} start: exit status {}{}", options.runtime,
+                                               capture.status.shell_code(), said.empty() ? "" : ": " + said));
+  }
+  return container;
+}
+
+Result<sys::ChildProcess> create_container(const Options& options, const Stdio& stdio) {
+  if (!options.runtime.empty()) return create_external(options, stdio);
+  runtime::CreateOptions create;
+  create.id = options.id;
+  create.bundle = options.bundle;
+  create.state_root = options.runtime_state_root;
+  create.stdio = stdio.for_runtime();
+  create.console_socket = stdio.console_theirs ? stdio.console_theirs.get() : -1;
+  create.wait_for_start = false;
+  create.pid_file = options.pid_file;
+  return runtime::create(create);
+}
+
+// --- the relay -------------------------------------------------------------------------------
+
+// Buffers in static storage: the detached monitor has one of each, and untouched pages cost nothing.
+char g_out_buffer[kChunk];
+char g_in_buffer[kChunk];
+
+enum Token : uint64_t { kSignal, kOut, kErr, kStdin, kStdinWritable };
+
+class Relay {
+ public:
+  Relay(const Options& options, int epoll_fd, std::optional<LogWriter> writer)
+      : options_(options), epoll_(epoll_fd), writer_(std::move(writer)) {}
+
+  sys::UniqueFd out, err;     // container output (err empty with a terminal)
+  sys::UniqueFd in;           // container input (for a terminal: a dup of the master)
+  bool stdin_open = false;    // fd 0 still relayed
+
+  Result<void> watch(int fd, Token token, uint32_t events) {
+    struct epoll_event ev {};
+    ev.events = events;
+    ev.data.u64 = token;
+    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) < 0) return fail(Error::from_errno("epoll_ctl"));
+    return {};
+  }
+  void unwatch(int fd) { ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr); }
+  void modify(int fd, Token token, uint32_t events) {
+    struct epoll_event ev {};
+    ev.events = events;
+    ev.data.u64 = token;
+    ::epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev);
+  }
+
+  Result<void> start_stdin() {
+    if (!options_.interactive || !in) return {};
+    stdin_open = true;
+    auto watched = watch(0, kStdin, EPOLLIN);
+    if (!watched) {
+      // A regular file (or /dev/null) cannot be polled: it is always readable, so pump it
+      // whenever the container's stdin has room.
+      if (watched.error().sys_errno() == EBADF) {  // no fd 0 at all: the container sees EOF
+        close_stdin("no standard input");
+        return {};
+      }
+      if (watched.error().sys_errno() != EPERM) return watched;
+      stdin_always_ready_ = true;
+    }
+    return watch(in.get(), kStdinWritable, stdin_always_ready_ ? static_cast<uint32_t>(EPOLLOUT) : 0u);
+  }
+
+  // Moves what fd 0 has into the container's stdin: splice(2) when both allow it (fd 0 a pipe or
+  // a file), else read/write through a buffer. Stops polling fd 0 while the container's pipe is full.
+  void pump_stdin() {
+    if (!stdin_open) return;
+    for (int round = 0; round < 16; ++round) {
+      if (in_pending_ == 0 && use_splice_) {
+        ssize_t n = ::splice(0, nullptr, in.get(), nullptr, kChunk, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+        if (n > 0) {
+          stdin_bytes_ += static_cast<uint64_t>(n);
+          continue;
+        }
+        if (n == 0) return close_stdin("end of input");
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN) return wait_or_resume();
+        if (errno == EPIPE) return close_stdin("the container closed its stdin");
+        // EINVAL: a terminal or socket on one side; copy by hand from now on.
+        NOOK_DEBUG(Monitor, "stdin: splice: {}; copying instead", std::strerror(errno));
+        use_splice_ = false;
+      }
+      if (in_pending_ == 0) {
+        if (!stdin_always_ready_ && round > 0 && !readable(0)) return;
+        ssize_t n = ::read(0, g_in_buffer, sizeof g_in_buffer);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          if (errno == EAGAIN) return;
+          return close_stdin(std::strerror(errno));
+        }
+        if (n == 0) return close_stdin("end of input");
+        in_offset_ = 0;
+        in_pending_ = static_cast<size_t>(n);
+      }
+      ssize_t w = ::write(in.get(), g_in_buffer + in_offset_, in_pending_);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN) return block_stdin();
+        return close_stdin(errno == EPIPE ? "the container closed its stdin" : std::strerror(errno));
+      }
+      stdin_bytes_ += static_cast<uint64_t>(w);
+      in_offset_ += static_cast<size_t>(w);
+      in_pending_ -= static_cast<size_t>(w);
+      if (in_pending_ > 0) return block_stdin();
+      if (!stdin_always_ready_) return;  // wait for the next EPOLLIN
+    }
+  }
+
+  // Relays what the container wrote on `fd`. Returns false at EOF. With `drain`, reads until the
+  // pipe is empty (the container has exited).
+  bool relay_output(sys::UniqueFd& fd, LogStream stream, bool drain) {
+    size_t total = 0;
+    while (fd) {
+      ssize_t n = ::read(fd.get(), g_out_buffer, sizeof g_out_buffer);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN) return true;
+        // EIO: the pty's last slave is closed.
+        if (errno != EIO) NOOK_DEBUG(Monitor, "reading the container's {}: {}", log_stream_name(stream), std::strerror(errno));
+        n = 0;
+      }
+      if (n == 0) {
+        unwatch(fd.get());
+        fd.reset();
+        return false;
+      }
+      std::string_view data(g_out_buffer, static_cast<size_t>(n));
+      if (writer_) {
+        auto logged = writer_->write(stream, data);
+        if (!logged) NOOK_WARN(Monitor, "container log: {}", logged.error().message());
+      }
+      int target = stream == LogStream::Stdout ? 1 : 2;
+      if (options_.attached && !attached_broken_[target - 1]) {
+        auto copied = sys::write_all(target, data);
+        if (!copied) {
+          NOOK_DEBUG(Monitor, "fd {} gone: {}", target, copied.error().message());
+          attached_broken_[target - 1] = true;
+        }
+      }
+      total += static_cast<size_t>(n);
+      if (!drain || total > kDrainLimit) return true;
+    }
+    return false;
+  }
+
+  // An event on the container's stdin: room again (EPOLLOUT), or its reader is gone (EPOLLERR).
+  void on_stdin_writable(uint32_t events) {
+    if (!stdin_open) return;
+    if ((events & (EPOLLERR | EPOLLHUP)) != 0) {
+      return close_stdin("the container closed its stdin");
+    }
+    if (!stdin_always_ready_) {
+      modify(in.get(), kStdinWritable, 0);
+      modify(0, kStdin, EPOLLIN);
+    }
+    pump_stdin();
+  }
+
+  void finish() {
+    if (writer_) {
+      auto synced = writer_->sync();
+      if (!synced) NOOK_DEBUG(Monitor, "{}", synced.error().message());
+    }
+    NOOK_DEBUG(Monitor, "relayed {} bytes of stdin", stdin_bytes_);
+  }
+
+ private:
+  static bool readable(int fd) {
+    struct pollfd p {fd, POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP)) != 0;
+  }
+  void block_stdin() {
+    if (!stdin_always_ready_) {
+      modify(0, kStdin, 0);
+      modify(in.get(), kStdinWritable, EPOLLOUT);
+    }
+  }
+  // splice gave EAGAIN: either the container's pipe is full or fd 0 has nothing right now.
+  void wait_or_resume() {
+    struct pollfd p {in.get(), POLLOUT, 0};
+    bool room = ::poll(&p, 1, 0) > 0 && (p.revents & POLLOUT) != 0;
+    if (!room) block_stdin();
+  }
+  void close_stdin(std::string_view why) {
+    NOOK_DEBUG(Monitor, "stdin closed: {}", why);
+    stdin_open = false;
+    if (!stdin_always_ready_) unwatch(0);
+    if (in) unwatch(in.get());
+    // With a terminal, `in` is the master: closing our dup leaves the output side alone.
+    in.reset();
+  }
+
+  const Options& options_;
+  int epoll_;
+  std::optional<LogWriter> writer_;
+  bool use_splice_ = true;
+  bool stdin_always_ready_ = false;
+  size_t in_offset_ = 0, in_pending_ = 0;
+  uint64_t stdin_bytes_ = 0;
+  bool attached_broken_[2] = {false, false};
+};
+
+// Reaps every terminated child; returns the container's status once it is among them. Other
+// children are orphans of the container reparented to us (we are a subreaper).
+std::optional<sys::ExitStatus> reap(sys::ChildProcess& container) {
+  std::optional<sys::ExitStatus> result;
+  while (true) {
+    siginfo_t info{};
+    if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0 || info.si_pid == 0) break;
+    if (container && info.si_pid == container.pid()) {
+      auto status = container.try_wait();
+      if (status && *status) result = **status;
+      if (!status) break;
+    } else {
+      while (::waitpid(info.si_pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+  }
+  return result;
+}
+
+// The detached monitor; returns its exit code.
+int monitor_main(const Options& options, const std::function<void(const ExitInfo&)>& on_exit) {
+  auto report_error = [&](const Error& error) {
+    NOOK_DEBUG(Monitor, "{}: {}", options.id, error.message());
+    send_sync(options.sync_fd, SyncMessage{.type = SyncMessage::Type::Error,
+                                           .error = error.message(),
+                                           .error_kind = std::string(error_kind_name(error.kind()))});
+    return 1;
+  };
+  detach_attributes();
+  if (options.sync_fd >= 0) (void)sys::set_cloexec(options.sync_fd, true);
+
+  auto sigfd = make_signalfd();
+  if (!sigfd) return report_error(sigfd.error());
+  auto stdio = make_stdio(options);
+  if (!stdio) return report_error(stdio.error());
+  std::optional<LogWriter> writer;
+  if (options.log_driver == "k8s-file") {
+    auto opened = LogWriter::open(options.log_path, options.log_max_size);
+    if (!opened) return report_error(opened.error().context("opening the container log"));
+    writer = std::move(*opened);
+  }
+
+  auto created = create_container(options, *stdio);
+  if (!created) return report_error(created.error());
+  sys::ChildProcess container = std::move(*created);
+  // The container has its ends; holding ours would hide its EOF.
+  stdio->in_child.reset();
+  stdio->out_child.reset();
+  stdio->err_child.reset();
+  stdio->console_theirs.reset();
+
+  int epoll_raw = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_raw < 0) return report_error(Error::from_errno("epoll_create1"));
+  sys::UniqueFd epoll(epoll_raw);
+  Relay relay(options, epoll.get(), std::move(writer));
+  auto setup = [&]() -> Result<void> {
+    if (options.terminal) {
+      relay.out = NOOK_TRY(receive_fd(stdio->console_ours.get()));
+      NOOK_TRY_VOID(sys::set_nonblocking(relay.out.get(), true));
+      if (options.interactive) relay.in = NOOK_TRY(sys::dup_fd(relay.out.get()));
+    } else {
+      relay.out = std::move(stdio->out);
+      relay.err = std::move(stdio->err);
+      relay.in = std::move(stdio->in);
+    }
+    NOOK_TRY_VOID(relay.watch(sigfd->get(), kSignal, EPOLLIN));
+    if (relay.out) NOOK_TRY_VOID(relay.watch(relay.out.get(), kOut, EPOLLIN));
+    if (relay.err) NOOK_TRY_VOID(relay.watch(relay.err.get(), kErr, EPOLLIN));
+    NOOK_TRY_VOID(relay.start_stdin());
+    return {};
+  };
+  if (auto ready = setup(); !ready) {
+    (void)container.signal(SIGKILL);
+    return report_error(ready.error());
+  }
+  stdio->console_ours.reset();
+
+  pid_t pid = container.pid();
+  NOOK_DEBUG(Monitor, "{}: container running as pid {}", options.id, pid);
+  send_sync(options.sync_fd, SyncMessage{.type = SyncMessage::Type::Pid, .value = pid});
+
+  std::optional<sys::ExitStatus> status;
+  struct epoll_event events[8];
+  while (!status) {
+    int n = ::epoll_wait(epoll.get(), events, 8, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      NOOK_ERROR(Monitor, "epoll_wait: {}", std::strerror(errno));
+      break;
+    }
+    for (int i = 0; i < n; ++i) {
+      switch (events[i].data.u64) {
+        case kSignal: {
+          struct signalfd_siginfo info {};
+          while (::read(sigfd->get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+            int sig = static_cast<int>(info.ssi_signo);
+            if (sig == SIGCHLD) {
+              if (auto exited = reap(container)) status = exited;
+            } else if (container) {
+              NOOK_DEBUG(Monitor, "forwarding signal {} to {}", sig, container.pid());
+              (void)container.signal(sig);
+            }
+          }
+          break;
+        }
+        case kOut: relay.relay_output(relay.out, LogStream::Stdout, false); break;
+        case kErr: relay.relay_output(relay.err, LogStream::Stderr, false); break;
+        case kStdin: relay.pump_stdin(); break;
+        case kStdinWritable: relay.on_stdin_writable(events[i].events); break;
+        default: break;
+      }
+    }
+  }
+  // Whatever the container wrote before it exited is still in the pipes.
+  relay.relay_output(relay.out, LogStream::Stdout, true);
+  relay.relay_output(relay.err, LogStream::Stderr, true);
+  relay.finish();
+
+  ExitInfo info;
+  info.exit_code = status ? status->shell_code() : 255;
+  info.exited_at_ns = log_time_now().ns;
+  NOOK_DEBUG(Monitor, "{}: container exited with {}", options.id, info.exit_code);
+  auto written = sys::write_file_atomic(options.exit_file, to_json(info).dump() + "\n", 0600);
+  if (!written) NOOK_ERROR(Monitor, "writing the exit file: {}", written.error().message());
+  if (on_exit) on_exit(info);
+  send_sync(options.sync_fd, SyncMessage{.type = SyncMessage::Type::Exit, .value = info.exit_code});
+  return 0;
+}
+
+}  // namespace
+
+Result<int> run(const Options& options, const std::function<void(const ExitInfo&)>& on_exit) {
+  NOOK_TRY_VOID(validate(options));
+  ensure_stdio_open();
+  std::fflush(nullptr);  // nothing buffered may be written twice
+  pid_t pid = ::fork();
+  if (pid < 0) return fail(Error::from_errno("fork", "monitor"));
+  if (pid > 0) return 0;
+  _exit(monitor_main(options, on_exit));
+}
+
+}  // namespace nook::monitor

@@ -1,0 +1,26 @@
+// Seccomp: linux.seccomp compiled to a BPF program with libseccomp in the parent, before fork
+// (this is the only includer of <seccomp.h>), and loaded in the child with seccomp(2).
+#pragma once
+
+#include <string>
+
+#include "lib/oci/spec.h"
+#include "lib/runtime/sync.h"
+#include "lib/util/error.h"
+
+namespace nook::runtime {
+
+struct SeccompProgram {
+  std::string bpf;          // struct sock_filter[], as libseccomp exported it
+  unsigned int flags = 0;   // SECCOMP_FILTER_FLAG_*
+  bool empty() const { return bpf.empty(); }
+};
+
+// InvalidArgument naming the bad action, architecture, operator or flag; syscall names this
+// libseccomp does not know are skipped (profiles list calls of newer kernels).
+[[nodiscard]] Result<SeccompProgram> compile_seccomp(const oci::Seccomp& seccomp);
+
+// Child: installs the filter (no-op for an empty program).
+bool load_seccomp(const SeccompProgram& program, SyncRecord& error) noexcept;
+
+}  // namespace nook::runtime

@@ -1,0 +1,144 @@
+#include "lib/container/container.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "lib/sys/file.h"
+
+namespace nook::container {
+namespace {
+
+class ContainerStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dir = sys::make_temp_dir("/tmp", "nook-ctr-");
+    ASSERT_TRUE(dir);
+    dir_ = std::move(*dir);
+    auto store = ContainerStore::open(dir_.path(), false);
+    ASSERT_TRUE(store) << store.error().message();
+    store_.emplace(std::move(*store));
+  }
+
+  Container sample(std::string name = "") {
+    Container c;
+    c.name = std::move(name);
+    c.image_id = std::string(64, 'a');
+    c.image_name = "docker.io/library/busybox:latest";
+    c.created = "2026-11-22T10:00:00.000000001Z";
+    c.command = {"sh", "-c", "true"};
+    c.layers = {std::string(64, 'b')};
+    c.driver = "overlay";
+    c.labels = {{"k", "v"}};
+    return c;
+  }
+
+  sys::TempPath dir_;
+  std::optional<ContainerStore> store_;
+};
+
+TEST_F(ContainerStoreTest, AddAssignsIdAndRandomName) {
+  auto added = store_->add(sample());
+  ASSERT_TRUE(added) << added.error().message();
+  EXPECT_EQ(added->id.size(), 64u);
+  EXPECT_TRUE(valid_name(added->name)) << added->name;
+  EXPECT_NE(added->name.find('_'), std::string::npos);
+  auto exists = sys::path_exists(store_->paths(added->id).userdata);
+  ASSERT_TRUE(exists);
+  EXPECT_TRUE(*exists);
+}
+
+TEST_F(ContainerStoreTest, RecordRoundTripsThroughTheFile) {
+  Container c = sample("web");
+  c.state.status = Status::Exited;
+  c.state.exit_code = 137;
+  c.state.monitor_start_time = 12345;
+  c.auto_remove = true;
+  c.stop_timeout = 3;
+  auto added = store_->add(c);
+  ASSERT_TRUE(added);
+  auto found = store_->find("web");
+  ASSERT_TRUE(found) << found.error().message();
+  EXPECT_EQ(found->id, added->id);
+  EXPECT_EQ(found->state.status, Status::Exited);
+  EXPECT_EQ(found->state.exit_code, 137);
+  EXPECT_EQ(found->state.monitor_start_time, 12345u);
+  EXPECT_EQ(found->labels, c.labels);
+  EXPECT_EQ(found->command, c.command);
+  EXPECT_TRUE(found->auto_remove);
+  EXPECT_EQ(found->stop_timeout, 3u);
+}
+
+TEST_F(ContainerStoreTest, FindsByIdAndPrefixAndReportsMissing) {
+  auto a = store_->add(sample("a"));
+  ASSERT_TRUE(a);
+  EXPECT_EQ(store_->find(a->id)->name, "a");
+  EXPECT_EQ(store_->find(a->id.substr(0, 12))->name, "a");
+  auto missing = store_->find("nope");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind(), ErrorKind::NotFound);
+  EXPECT_EQ(missing.error().message(), "no container with name or ID \"nope\" found: no such container");
+}
+
+TEST_F(ContainerStoreTest, NamesAreUniqueAndValidated) {
+  ASSERT_TRUE(store_->add(sample("dup")));
+  auto again = store_->add(sample("dup"));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().kind(), ErrorKind::Exists);
+  EXPECT_NE(again.error().message().find("that name is already in use"), std::string::npos);
+  auto bad = store_->add(sample("-bad"));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().kind(), ErrorKind::InvalidArgument);
+  auto list = store_->list();
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->size(), 1u);
+}
+
+TEST_F(ContainerStoreTest, ConcurrentAddsWithOneNameLetOneWin) {
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      auto store = ContainerStore::open(dir_.path(), false);
+      if (store && store->add(sample("racer"))) ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+}
+
+TEST_F(ContainerStoreTest, RenameAndRemove) {
+  auto a = store_->add(sample("one"));
+  auto b = store_->add(sample("two"));
+  ASSERT_TRUE(a && b);
+  auto taken = store_->rename(a->id, "two");
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().kind(), ErrorKind::Exists);
+  ASSERT_TRUE(store_->rename(a->id, "three"));
+  EXPECT_EQ(store_->find("three")->id, a->id);
+  ASSERT_TRUE(store_->remove(a->id));
+  EXPECT_FALSE(store_->find(a->id));
+  auto gone = sys::path_exists(store_->paths(a->id).dir);
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(*gone);
+  EXPECT_EQ(store_->list()->size(), 1u);
+}
+
+TEST(ContainerRecord, RejectsCorruptRecords) {
+  EXPECT_FALSE(parse_container(nlohmann::json::array()));
+  EXPECT_FALSE(parse_container(nlohmann::json{{"version", 99}}));
+  auto no_state = parse_container(nlohmann::json{{"version", kRecordVersion}, {"id", std::string(64, 'a')}, {"name", "x"}});
+  ASSERT_FALSE(no_state);
+  EXPECT_EQ(no_state.error().kind(), ErrorKind::Corrupt);
+}
+
+TEST(ContainerStatus, NamesRoundTrip) {
+  for (Status s : {Status::Created, Status::Running, Status::Exited, Status::Paused, Status::Stopping}) {
+    EXPECT_EQ(*parse_status(status_name(s)), s);
+  }
+  EXPECT_EQ(status_name(Status::Exited), "exited");
+  EXPECT_FALSE(parse_status("dead"));
+}
+
+}  // namespace
+}  // namespace nook::container
