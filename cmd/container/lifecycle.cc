@@ -13,10 +13,13 @@ namespace nook::cli {
 
 namespace {
 
-// Prints each success's key (or its exit code for wait) and the errors: podman prints every
-// error but the last to stderr and returns the last as the command's error.
-Result<int> report(const std::vector<engine::ContainerResult>& results, bool print_exit_codes,
-                   int missing_exit_code = 125) {
+// Prints each success's key (its id with --all, or its exit code for wait) and the errors:
+// podman prints every error but the last to stderr and returns the last as the command's error.
+// `exit_code_for` gives a verb's own exit code for that last error (rm: 1 missing, 2 running);
+// without it, or when it says 125, the error goes through main's usual path.
+enum class Print { Key, Id, ExitCode };
+Result<int> report(const std::vector<engine::ContainerResult>& results, Print print,
+                   int (*exit_code_for)(const Error&) = nullptr) {
   std::optional<Error> last;
   for (const engine::ContainerResult& r : results) {
     if (r.error) {
@@ -24,19 +27,25 @@ Result<int> report(const std::vector<engine::ContainerResult>& results, bool pri
       last = r.error;
       continue;
     }
-    if (print_exit_codes) {
-      fmt::print("{}\n", r.exit_code);
-    } else {
-      fmt::print("{}\n", r.key);
+    switch (print) {
+      case Print::Key: fmt::print("{}\n", r.key); break;
+      case Print::Id: fmt::print("{}\n", r.id); break;
+      case Print::ExitCode: fmt::print("{}\n", r.exit_code); break;
     }
   }
   std::fflush(stdout);
   if (!last) return 0;
-  if (last->kind() == ErrorKind::NotFound && missing_exit_code != 125) {
-    fmt::print(stderr, "Error: {}\n", last->message());
-    return missing_exit_code;
-  }
-  return fail(*last);
+  int code = exit_code_for != nullptr ? exit_code_for(*last) : 125;
+  if (code == 125) return fail(*last);
+  fmt::print(stderr, "Error: {}\n", last->message());
+  return code;
+}
+
+// podman rm: 1 when a container did not exist, 2 when one was running, 125 otherwise.
+int rm_exit_code(const Error& error) {
+  if (error.kind() == ErrorKind::NotFound) return 1;
+  if (error.kind() == ErrorKind::InvalidState) return 2;
+  return 125;
 }
 
 }  // namespace
@@ -60,19 +69,13 @@ Runner setup_start(CLI::App& app) {
     options.interactive = *interactive;
     options.sig_proxy = *sig_proxy;
     if (*attach) return engine::start_container(*settings, args.front(), options);
-    std::optional<Error> last;
+    std::vector<engine::ContainerResult> results;
     for (const std::string& key : args) {
-      auto started = engine::start_container(*settings, key, options);
-      if (!started) {
-        if (last) fmt::print(stderr, "Error: {}\n", last->message());
-        last = started.error();
-        continue;
-      }
-      fmt::print("{}\n", key);
+      engine::ContainerResult result{.key = key};
+      if (auto started = engine::start_container(*settings, key, options); !started) result.error = started.error();
+      results.push_back(std::move(result));
     }
-    std::fflush(stdout);
-    if (last) return fail(*last);
-    return 0;
+    return report(results, Print::Key);
   };
 }
 
@@ -88,7 +91,7 @@ Runner setup_stop(CLI::App& app) {
     engine::StopOptions o = *options;
     if (*timeout >= 0) o.timeout = static_cast<unsigned>(*timeout);
     const engine::Settings* settings = NOOK_TRY(ctx.settings());
-    return report(NOOK_TRY(engine::stop_containers(*settings, args, o)), false);
+    return report(NOOK_TRY(engine::stop_containers(*settings, args, o)), Print::Key);
   };
 }
 
@@ -100,7 +103,7 @@ Runner setup_kill(CLI::App& app) {
   return [=](Context& ctx, const std::vector<std::string>& args) -> Result<int> {
     if (args.empty() && !*all) return fail(ErrorKind::InvalidArgument, "you must provide at least one name or id");
     const engine::Settings* settings = NOOK_TRY(ctx.settings());
-    return report(NOOK_TRY(engine::kill_containers(*settings, args, *signal, *all)), false);
+    return report(NOOK_TRY(engine::kill_containers(*settings, args, *signal, *all)), Print::Key);
   };
 }
 
@@ -118,24 +121,8 @@ Runner setup_rm(CLI::App& app) {
     engine::RemoveOptions o = *options;
     if (*timeout >= 0) o.timeout = static_cast<unsigned>(*timeout);
     const engine::Settings* settings = NOOK_TRY(ctx.settings());
-    std::vector<engine::ContainerResult> results = NOOK_TRY(engine::remove_containers(*settings, args, o));
-    // podman rm: 1 when a container did not exist, 2 when one was running, 125 otherwise.
-    std::optional<Error> last;
-    int code = 0;
-    for (const engine::ContainerResult& r : results) {
-      if (!r.error) {
-        fmt::print("{}\n", o.all ? r.id : r.key);
-        continue;
-      }
-      if (last) fmt::print(stderr, "Error: {}\n", last->message());
-      last = r.error;
-      code = r.error->kind() == ErrorKind::NotFound ? 1 : r.error->kind() == ErrorKind::InvalidState ? 2 : 125;
-    }
-    std::fflush(stdout);
-    if (!last) return 0;
-    if (code == 125) return fail(*last);
-    fmt::print(stderr, "Error: {}\n", last->message());
-    return code;
+    return report(NOOK_TRY(engine::remove_containers(*settings, args, o)), o.all ? Print::Id : Print::Key,
+                  &rm_exit_code);
   };
 }
 
@@ -147,7 +134,7 @@ Runner setup_wait(CLI::App& app) {
   return [=](Context& ctx, const std::vector<std::string>& args) -> Result<int> {
     if (args.empty()) return fail(ErrorKind::InvalidArgument, "you must provide at least one container name or id");
     const engine::Settings* settings = NOOK_TRY(ctx.settings());
-    return report(NOOK_TRY(engine::wait_containers(*settings, args, *conditions)), true);
+    return report(NOOK_TRY(engine::wait_containers(*settings, args, *conditions)), Print::ExitCode);
   };
 }
 

@@ -90,11 +90,6 @@ Result<std::vector<std::string>> parse_entrypoint(const std::string& text) {
   return std::vector<std::string>{text};
 }
 
-Result<unsigned> signal_number_checked(const std::string& name) {
-  int number = NOOK_TRY(parse_signal(name));
-  return static_cast<unsigned>(number);
-}
-
 // podman's /etc/hosts for a container without a network of its own.
 std::string hosts_file(const std::string& hostname, const std::string& name) {
   return fmt::format(
@@ -106,12 +101,12 @@ std::string hosts_file(const std::string& hostname, const std::string& name) {
 
 }  // namespace
 
-Result<oci::ResolvedUser> resolve_container_user(const Settings& settings, const container::Container& record,
+Result<oci::ResolvedUser> resolve_container_user(const Settings& settings, const storage::Store& store,
+                                                 const container::Container& record,
                                                  const container::ContainerPaths& paths) {
-  NOOK_TRY_VOID(mount_rootfs(settings, record, paths));
+  NOOK_TRY_VOID(mount_rootfs(settings, store, record, paths));
   ScopeExit unmount([&] { unmount_rootfs(paths); });
-  std::string rootfs = record.driver == "vfs" ? paths.rootfs : paths.merged;
-  sys::UniqueFd root = NOOK_TRY(sys::open_file(rootfs, O_PATH | O_DIRECTORY));
+  sys::UniqueFd root = NOOK_TRY(sys::open_file(rootfs_dir(record, paths), O_PATH | O_DIRECTORY));
   return oci::resolve_user(root.get(), record.user, record.group_add);
 }
 
@@ -223,7 +218,6 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   }
   std::string stop_signal = options.stop_signal.value_or(image_config.config.stop_signal);
   if (!stop_signal.empty()) {
-    NOOK_TRY(signal_number_checked(stop_signal));
     record.stop_signal = signal_name(NOOK_TRY(parse_signal(stop_signal)));
   }
   if (options.stop_timeout) record.stop_timeout = *options.stop_timeout;
@@ -265,13 +259,13 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   };
   container::ContainerPaths paths = containers.paths(record.id);
   spec_options.hostname = options.hostname.empty() ? record.id.substr(0, 12) : options.hostname;
-  spec_options.rootfs = record.driver == "vfs" ? paths.rootfs : paths.merged;
+  spec_options.rootfs = rootfs_dir(record, paths);
   if (auto made = prepare_rootfs_dirs(store, record, paths); !made) return undo(made.error());
   if (auto files = write_container_files(record, paths, spec_options.hostname, options.network == "host"); !files) {
     return undo(files.error());
   }
   // The user is resolved in the image's own /etc/passwd and /etc/group, as podman does.
-  auto user = resolve_container_user(settings, record, paths);
+  auto user = resolve_container_user(settings, store, record, paths);
   if (!user) return undo(user.error());
   spec_options.user.uid = user->uid;
   spec_options.user.gid = user->gid;

@@ -7,6 +7,7 @@
 #include "lib/container/container.h"
 #include "lib/engine/containers.h"
 #include "lib/engine/engine.h"
+#include "lib/engine/image_reports.h"
 #include "lib/oci/spec_builder.h"
 #include "lib/oci/user.h"
 #include "lib/storage/store.h"
@@ -37,6 +38,7 @@ namespace nook::engine {
                                                  bool host_network);
 // --user resolved in the container's rootfs (mounted for the lookup, then unmounted).
 [[nodiscard]] Result<oci::ResolvedUser> resolve_container_user(const Settings& settings,
+                                                               const storage::Store& store,
                                                                const container::Container& record,
                                                                const container::ContainerPaths& paths);
 // Limits, kernel and id facts of this host the spec depends on.
@@ -45,11 +47,19 @@ void fill_host_facts(const Settings& settings, oci::SpecOptions& options);
 bool rootless_has_subordinate_ids(const Settings& settings);
 
 // Mounts the container's root file system at paths.merged in our mount namespace (overlay,
-// fuse-overlayfs); nothing for vfs.
-[[nodiscard]] Result<void> mount_rootfs(const Settings& settings, const container::Container& record,
+// fuse-overlayfs) over the image layers of `store`; nothing for vfs.
+[[nodiscard]] Result<void> mount_rootfs(const Settings& settings, const storage::Store& store,
+                                        const container::Container& record,
                                         const container::ContainerPaths& paths);
 // Undoes mount_rootfs (a missing mount is fine).
 void unmount_rootfs(const container::ContainerPaths& paths);
+
+// Whether the container has a process (running, paused or being stopped).
+bool has_process(const container::Container& record);
+// Where the container's root file system is: the overlay mount point, or the vfs copy.
+std::string rootfs_dir(const container::Container& record, const container::ContainerPaths& paths);
+// A time in ns since the epoch (the monitor's exit times) as a Timestamp.
+Timestamp timestamp_from_ns(int64_t ns);
 
 // Brings a record up to date with reality: a "running" container whose monitor is gone (killed,
 // or the machine rebooted) becomes "exited", with the exit file's code when the monitor wrote

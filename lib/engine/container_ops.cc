@@ -21,10 +21,6 @@ namespace {
 using container::Status;
 using Clock = std::chrono::steady_clock;
 
-bool is_running(const container::Container& c) {
-  return c.state.status == Status::Running || c.state.status == Status::Paused || c.state.status == Status::Stopping;
-}
-
 // The containers a verb acts on: every one with `all`, else each key (NotFound kept per key).
 struct Target {
   std::string key;
@@ -48,7 +44,7 @@ Result<bool> wait_recorded(container::ContainerStore& store, const std::string& 
     auto record = store.find(id);
     if (!record) return record.error().kind() == ErrorKind::NotFound ? Result<bool>(true) : fail(record.error());
     reconcile_view(store, *record);
-    if (!is_running(*record)) return true;
+    if (!has_process(*record)) return true;
     if (Clock::now() >= deadline) return false;
     std::this_thread::sleep_for(delay);
   }
@@ -65,7 +61,7 @@ Result<void> signal_container(const container::Container& record, int sig) {
 // stop: the stop signal, then SIGKILL after the timeout; returns once the exit is recorded.
 Result<void> stop_one(container::ContainerStore& store, container::Container record, std::optional<unsigned> timeout) {
   NOOK_TRY(reconcile(store, record));
-  if (!is_running(record)) return {};
+  if (!has_process(record)) return {};
   int sig = NOOK_TRY(parse_signal(record.stop_signal.empty() ? "SIGTERM" : record.stop_signal));
   unsigned seconds = timeout.value_or(record.stop_timeout);
   if (seconds > 0) {
@@ -139,7 +135,7 @@ Result<std::vector<ContainerResult>> kill_containers(const Settings& settings, c
     container::Container& record = *target.record;
     result.id = record.id;
     NOOK_TRY(reconcile(store, record));
-    if (!is_running(record)) {
+    if (!has_process(record)) {
       if (all) continue;
       result.error = Error(ErrorKind::InvalidState,
                            fmt::format("can only kill running containers. {} is in state {}: container state improper",
@@ -169,7 +165,7 @@ Result<std::vector<ContainerResult>> remove_containers(const Settings& settings,
     result.id = record.id;
     auto removed = [&]() -> Result<void> {
       NOOK_TRY(reconcile(store, record));
-      if (is_running(record)) {
+      if (has_process(record)) {
         if (!options.force) {
           return fail(ErrorKind::InvalidState,
                       fmt::format("cannot remove container {} as it is {} - running or paused containers cannot be "

@@ -30,10 +30,6 @@ double seconds_since(const Timestamp& t) {
   return static_cast<double>(n.seconds - t.seconds) + static_cast<double>(n.nanos - t.nanos) / 1e9;
 }
 
-bool running(const container::Container& c) {
-  return c.state.status == Status::Running || c.state.status == Status::Paused || c.state.status == Status::Stopping;
-}
-
 // podman's ps STATUS column.
 std::string status_text(const container::Container& c) {
   switch (c.state.status) {
@@ -171,7 +167,7 @@ Result<PsReport> list_containers(const Settings& settings, const PsOptions& opti
   std::vector<container::Container> shown;
   bool everything = options.all || options.latest || options.last >= 0 || !options.filters.empty();
   for (const container::Container& c : all) {
-    if (!everything && !running(c)) continue;
+    if (!everything && !has_process(c)) continue;
     if (!NOOK_TRY(matches_all(c, options.filters, all))) continue;
     shown.push_back(c);
   }
@@ -265,7 +261,6 @@ Result<ContainerInspectReport> inspect_containers(const Settings& settings, cons
       caps = process->capabilities->effective;
       bounding = process->capabilities->bounding;
     }
-    std::string rootfs = c.driver == "vfs" ? paths.rootfs : paths.merged;
     json graph{{"Name", c.driver},
                {"Data", c.driver == "vfs" ? json{{"UpperDir", paths.rootfs}}
                                           : json{{"UpperDir", paths.upper}, {"WorkDir", paths.work},
@@ -312,7 +307,6 @@ Result<ContainerInspectReport> inspect_containers(const Settings& settings, cons
                                {"IsService", false},
                                {"Config", config},
                                {"HostConfig", host_config}});
-    (void)rootfs;
   }
   return report;
 }
@@ -381,7 +375,7 @@ Result<void> container_logs(const Settings& settings, const std::vector<std::str
         auto fresh = store.find(c.id);
         if (!fresh) break;
         reconcile_view(store, *fresh);
-        bool alive = running(*fresh);
+        bool alive = has_process(*fresh);
         NOOK_TRY_VOID(reader->read_available(emit));
         if (!alive) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -149,10 +149,9 @@ Result<void> prepare_rootfs_dirs(const storage::Store& store, const container::C
   return {};
 }
 
-Result<void> mount_rootfs(const Settings& settings, const container::Container& record,
+Result<void> mount_rootfs(const Settings& settings, const storage::Store& store, const container::Container& record,
                           const container::ContainerPaths& paths) {
   if (record.driver == "vfs") return {};
-  storage::Store store = NOOK_TRY(open_store_read_only(settings));
   std::string lower = lower_dirs(store, record.layers);
   if (lower.empty()) {
     // An image without layers: an empty lower directory keeps overlay happy.
@@ -185,6 +184,20 @@ void unmount_rootfs(const container::ContainerPaths& paths) {
   }
 }
 
+bool has_process(const container::Container& record) {
+  using container::Status;
+  return record.state.status == Status::Running || record.state.status == Status::Paused ||
+         record.state.status == Status::Stopping;
+}
+
+std::string rootfs_dir(const container::Container& record, const container::ContainerPaths& paths) {
+  return record.driver == "vfs" ? paths.rootfs : paths.merged;
+}
+
+Timestamp timestamp_from_ns(int64_t ns) {
+  return Timestamp{ns / 1000000000, static_cast<int32_t>(ns % 1000000000)};
+}
+
 bool monitor_alive(const container::Container& record) {
   if (record.state.monitor_pid <= 0) return false;
   auto stat = sys::process_stat(record.state.monitor_pid);
@@ -193,20 +206,14 @@ bool monitor_alive(const container::Container& record) {
 
 void reconcile_view(const container::ContainerStore& store, container::Container& record) {
   using container::Status;
-  if (record.state.status != Status::Running && record.state.status != Status::Stopping &&
-      record.state.status != Status::Paused) {
-    return;
-  }
-  if (monitor_alive(record)) return;
+  if (!has_process(record) || monitor_alive(record)) return;
   auto exit = monitor::read_exit_file(store.paths(record.id).exit_file);
   record.state.status = Status::Exited;
   record.state.pid = 0;
   record.state.monitor_pid = 0;
   record.state.exit_code = exit ? exit->exit_code : -1;
   record.state.oom_killed = exit && exit->oom_killed;
-  record.state.finished_at = exit ? format_rfc3339_nano(Timestamp{exit->exited_at_ns / 1000000000,
-                                                                   static_cast<int32_t>(exit->exited_at_ns % 1000000000)})
-                                  : format_rfc3339_nano(now());
+  record.state.finished_at = format_rfc3339_nano(exit ? timestamp_from_ns(exit->exited_at_ns) : now());
 }
 
 Result<bool> reconcile(container::ContainerStore& store, container::Container& record) {
@@ -235,7 +242,8 @@ Result<int> start_container(const Settings& settings, std::string_view key, cons
     return fail(ErrorKind::InvalidState, fmt::format("container {} is being removed", record.id));
   }
 
-  NOOK_TRY_VOID(mount_rootfs(settings, record, paths));
+  storage::Store images = NOOK_TRY(open_store_read_only(settings));
+  NOOK_TRY_VOID(mount_rootfs(settings, images, record, paths));
   ScopeExit unmount([&] { unmount_rootfs(paths); });
   (void)::unlink(paths.exit_file.c_str());
 
@@ -328,8 +336,7 @@ Result<void> finish_container(const std::string& graph_root, const std::string& 
   record.state.monitor_pid = 0;
   record.state.exit_code = exit_code;
   record.state.oom_killed = oom_killed;
-  record.state.finished_at = format_rfc3339_nano(
-      Timestamp{exited_at_ns / 1000000000, static_cast<int32_t>(exited_at_ns % 1000000000)});
+  record.state.finished_at = format_rfc3339_nano(timestamp_from_ns(exited_at_ns));
   if (record.auto_remove) {
     lock.unlock();
     return store.remove(id);

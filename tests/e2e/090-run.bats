@@ -16,11 +16,6 @@ teardown() {
     nook_teardown
 }
 
-# The pids of monitors nook recorded, for leak checks.
-monitor_pids() {
-    "$NOOK" ps -a --format json | jq -r '.[].Pid' 2>/dev/null
-}
-
 @test "run: output, exit codes and no container left with --rm" {
     run_nook 0 run --rm "$IMAGE" echo hello
     is "$stdout_only" "hello" "stdout"
