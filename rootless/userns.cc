@@ -48,23 +48,51 @@ Result<void> run_map_helper(const std::string& helper, pid_t pid, std::span<cons
   return {};
 }
 
-// The helper child: waits for the go byte on `go` (EOF = the parent gave up), runs newuidmap and
-// newgidmap on `parent`, writes "" (success) or the error message to `report`, and _exits. Runs
-// in a fork of a single-threaded process, so allocating is safe.
-[[noreturn]] void helper_child(const UsernsPlan& plan, pid_t parent, int go, int report) {
+// One id-mapping helper child: waits for its go byte on `go` (EOF = the parent gave up), runs
+// `program` (newuidmap or newgidmap) on `parent`, writes "" (success) or the error message to
+// `report`, and _exits. Runs in a fork of a single-threaded process, so allocating is safe.
+[[noreturn]] void helper_child(const std::string& program, std::span<const IdMapping> mappings, pid_t parent,
+                               int go, int report) {
   char byte = 0;
   ssize_t n;
   do {
     n = ::read(go, &byte, 1);
   } while (n < 0 && errno == EINTR);
   if (n != 1) ::_exit(2);
-  Result<void> result = run_map_helper(plan.newuidmap, parent, plan.uid_mappings);
-  if (result) result = run_map_helper(plan.newgidmap, parent, plan.gid_mappings);
+  Result<void> result = run_map_helper(program, parent, mappings);
   if (!result) {
     (void)sys::write_all(report, result.error().message());
     ::_exit(1);
   }
   ::_exit(0);
+}
+
+// A forked helper (killed and reaped when dropped early) and the read end of its report.
+struct MapHelper {
+  sys::ChildProcess process;
+  sys::UniqueFd report;
+};
+
+Result<MapHelper> fork_helper(const std::string& program, std::span<const IdMapping> mappings, pid_t parent,
+                              sys::Pipe& go) {
+  sys::Pipe report = NOOK_TRY(sys::Pipe::create());
+  pid_t pid = ::fork();
+  if (pid < 0) return fail(Error::from_errno("fork", "the id-mapping helper"));
+  if (pid == 0) {
+    go.write.reset();
+    report.read.reset();
+    helper_child(program, mappings, parent, go.read.get(), report.write.get());
+  }
+  return MapHelper{sys::ChildProcess(pid, sys::UniqueFd()), std::move(report.read)};
+}
+
+// The helper's error message, empty when it succeeded.
+Result<std::string> finish_helper(MapHelper& helper) {
+  std::string message = NOOK_TRY(sys::read_all(helper.report.get()));
+  sys::ExitStatus status = NOOK_TRY(helper.process.wait());
+  if (status.success()) return std::string();
+  if (message.empty()) message = fmt::format("id-mapping helper exited with status {}", status.shell_code());
+  return message;
 }
 
 // Becomes root in the namespace and detaches the mount tree from the host's propagation.
@@ -97,39 +125,30 @@ Result<void> enter_single(const UsernsPlan& plan) {
   return become_root();
 }
 
-// Subordinate ids: a helper forked before unshare(2) runs newuidmap/newgidmap on us.
+// Subordinate ids: two helpers forked before unshare(2) run newuidmap and newgidmap on us at the
+// same time (each is a setuid exec of a few milliseconds).
 Result<void> enter_with_helpers(const UsernsPlan& plan) {
   NOOK_TRY_VOID(check_newuidmap(plan.newuidmap));
   NOOK_TRY_VOID(check_newgidmap(plan.newgidmap));
   sys::Pipe go = NOOK_TRY(sys::Pipe::create());
-  sys::Pipe report = NOOK_TRY(sys::Pipe::create());
   pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0) return fail(Error::from_errno("fork", "the id-mapping helper"));
-  if (pid == 0) {
-    go.write.reset();
-    report.read.reset();
-    helper_child(plan, parent, go.read.get(), report.write.get());
-  }
-  // Killed and reaped on every early return.
-  sys::ChildProcess helper(pid, sys::UniqueFd());
+  // On every early return the helpers are killed and reaped, and go.write is closed: a helper
+  // still waiting reads EOF and exits.
+  MapHelper uid_helper = NOOK_TRY(fork_helper(plan.newuidmap, plan.uid_mappings, parent, go));
+  MapHelper gid_helper = NOOK_TRY(fork_helper(plan.newgidmap, plan.gid_mappings, parent, go));
   go.read.reset();
-  report.write.reset();
 
-  // On failure go.write is closed on return: the helper reads EOF and exits.
   NOOK_TRY_VOID(unshare_namespaces());
-  char byte = 1;
-  ssize_t n;
-  do {
-    n = ::write(go.write.get(), &byte, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 1) return fail(Error::from_errno("write", "to the id-mapping helper"));
+  const char bytes[2] = {1, 1};  // one go byte for each helper
+  if (auto woken = sys::write_all(go.write.get(), std::string_view(bytes, 2)); !woken) {
+    return fail(woken.error().context("waking the id-mapping helpers"));
+  }
   go.write.reset();
 
-  std::string message = NOOK_TRY(sys::read_all(report.read.get()));
-  sys::ExitStatus status = NOOK_TRY(helper.wait());
-  if (!status.success()) {
-    if (message.empty()) message = fmt::format("id-mapping helper exited with status {}", status.shell_code());
+  std::string message = NOOK_TRY(finish_helper(uid_helper));
+  std::string gid_message = NOOK_TRY(finish_helper(gid_helper));
+  if (message.empty()) message = std::move(gid_message);
+  if (!message.empty()) {
     return fail(ErrorKind::Permission,
                 fmt::format("{}; check the lines for {:?} in /etc/subuid and /etc/subgid", message, plan.user_name));
   }

@@ -6,40 +6,14 @@
 #include <memory>
 
 #include "cmd/command.h"
+#include "cmd/container/report.h"
 #include "cmd/flags.h"
+#include "cmd/terminal.h"
 #include "lib/engine/engine.h"
 
 namespace nook::cli {
 
 namespace {
-
-// Prints each success's key (its id with --all, or its exit code for wait) and the errors:
-// podman prints every error but the last to stderr and returns the last as the command's error.
-// `exit_code_for` gives a verb's own exit code for that last error (rm: 1 missing, 2 running);
-// without it, or when it says 125, the error goes through main's usual path.
-enum class Print { Key, Id, ExitCode };
-Result<int> report(const std::vector<engine::ContainerResult>& results, Print print,
-                   int (*exit_code_for)(const Error&) = nullptr) {
-  std::optional<Error> last;
-  for (const engine::ContainerResult& r : results) {
-    if (r.error) {
-      if (last) fmt::print(stderr, "Error: {}\n", last->message());
-      last = r.error;
-      continue;
-    }
-    switch (print) {
-      case Print::Key: fmt::print("{}\n", r.key); break;
-      case Print::Id: fmt::print("{}\n", r.id); break;
-      case Print::ExitCode: fmt::print("{}\n", r.exit_code); break;
-    }
-  }
-  std::fflush(stdout);
-  if (!last) return 0;
-  int code = exit_code_for != nullptr ? exit_code_for(*last) : 125;
-  if (code == 125) return fail(*last);
-  fmt::print(stderr, "Error: {}\n", last->message());
-  return code;
-}
 
 // podman rm: 1 when a container did not exist, 2 when one was running, 125 otherwise.
 int rm_exit_code(const Error& error) {
@@ -55,6 +29,11 @@ Runner setup_start(CLI::App& app) {
   auto interactive = std::make_shared<bool>(false);
   auto sig_proxy = std::make_shared<bool>(true);
   flag_bool(app, "-a,--attach", *attach, "Attach container's STDOUT and STDERR");
+  auto detach_keys = std::make_shared<std::optional<std::string>>();
+  flag_optional_string(app, "--detach-keys", *detach_keys,
+                       "Select the key sequence for detaching a container. Format is a single character [a-Z] or a "
+                       "comma separated sequence of `ctrl-<value>`, where `<value>` is one of: `a-z`, `@`, `^`, `[`, "
+                       "`\\`, `]`, `^` or `_` (default \"ctrl-p,ctrl-q\")");
   flag_bool(app, "-i,--interactive", *interactive, "Make STDIN available to the contained process");
   app.add_option("--sig-proxy", *sig_proxy, "Proxy received signals to the process (default true if attaching, false otherwise)")
       ->type_name("")->expected(0, 1);
@@ -68,6 +47,10 @@ Runner setup_start(CLI::App& app) {
     options.attach = *attach;
     options.interactive = *interactive;
     options.sig_proxy = *sig_proxy;
+    options.detach_keys = *detach_keys;
+    if (*detach_keys) NOOK_TRY_VOID(engine::check_detach_keys(**detach_keys));
+    RawTerminal terminal;
+    options.on_terminal = [&terminal] { terminal.enable(); };
     if (*attach) return engine::start_container(*settings, args.front(), options);
     std::vector<engine::ContainerResult> results;
     for (const std::string& key : args) {
@@ -84,8 +67,7 @@ Runner setup_stop(CLI::App& app) {
   auto timeout = std::make_shared<int>(-1);
   flag_bool(app, "-a,--all", options->all, "Stop all running containers");
   flag_bool(app, "-i,--ignore", options->ignore, "Ignore errors when a specified container is missing");
-  app.add_option("-t,--time", *timeout, "Seconds to wait for stop before killing the container")->type_name("uint")
-      ->default_str("10");
+  add_stop_time_flag(app, timeout);
   return [=](Context& ctx, const std::vector<std::string>& args) -> Result<int> {
     if (args.empty() && !options->all) return fail(ErrorKind::InvalidArgument, "you must provide at least one name or id");
     engine::StopOptions o = *options;
@@ -113,9 +95,12 @@ Runner setup_rm(CLI::App& app) {
   flag_bool(app, "-a,--all", options->all, "Remove all containers");
   flag_bool(app, "-f,--force", options->force, "Force removal of a running or unusable container");
   flag_bool(app, "-i,--ignore", options->ignore, "Ignore errors when a specified container is missing");
-  app.add_option("-t,--time", *timeout, "Seconds to wait for stop before killing the container")->type_name("uint")
-      ->default_str("10");
+  add_stop_time_flag(app, timeout);
   flag_bool(app, "-v,--volumes", options->volumes, "Remove anonymous volumes associated with the container");
+  // No container depends on another yet (no pods, no --network container:): --depend removes
+  // just the containers named.
+  auto depend = std::make_shared<bool>(false);
+  flag_bool(app, "--depend", *depend, "Remove container and all containers that depend on the selected container");
   return [=](Context& ctx, const std::vector<std::string>& args) -> Result<int> {
     if (args.empty() && !options->all) return fail(ErrorKind::InvalidArgument, "you must provide at least one name or id");
     engine::RemoveOptions o = *options;

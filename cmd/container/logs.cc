@@ -51,26 +51,7 @@ Runner setup_logs(CLI::App& app) {
   };
 }
 
-Runner setup_container_inspect(CLI::App& app) {
-  auto format = std::make_shared<std::string>("json");
-  flag_string(app, "-f,--format", *format, "Format the output to a Go template or json")->default_str("json");
-  return [=](Context& ctx, const std::vector<std::string>& args) -> Result<int> {
-    if (args.empty()) return fail(ErrorKind::InvalidArgument, "no names or ids specified");
-    const engine::Settings* settings = NOOK_TRY(ctx.settings());
-    engine::ContainerInspectReport report = NOOK_TRY(engine::inspect_containers(*settings, args));
-    if (engine::is_json_format(*format)) {
-      fmt::print("{}\n", report.data.dump(5));
-    } else {
-      fmt::print("{}", NOOK_TRY(engine::render_rows(*format, report.data, true, {})));
-    }
-    if (report.errors.empty()) return 0;
-    std::fflush(stdout);
-    for (size_t i = 1; i < report.errors.size(); ++i) {
-      fmt::print(stderr, "error inspecting object: {}\n", report.errors[i].message());
-    }
-    return fail(report.errors.front().context("inspecting object"));
-  };
-}
+// setup_container_inspect lives in cmd/image/inspect.cc with the top-level inspect.
 
 Runner setup_container_exists(CLI::App& app) {
   return [](Context& ctx, const std::vector<std::string>& args) -> Result<int> {

@@ -17,7 +17,6 @@ struct PsFlags {
   std::optional<std::string> format;
   bool noheading = false;
   bool quiet = false;
-  bool size = false;
   bool external = false;
 };
 
@@ -35,7 +34,7 @@ Runner setup_ps(CLI::App& app) {
   flag_bool(app, "--noheading", f->noheading, "Do not print headers");
   flag_bool(app, "--no-trunc", f->options.no_trunc, "Display the extended information");
   flag_bool(app, "-q,--quiet", f->quiet, "Print the numeric IDs of the containers only");
-  flag_bool(app, "-s,--size", f->size, "Display the total file sizes");
+  flag_bool(app, "-s,--size", f->options.size, "Display the total file sizes");
   flag_string(app, "--sort", f->options.sort, "Sort output by: command, created, id, image, names, runningfor, size, status")
       ->default_str("created");
   return [f](Context& ctx, const std::vector<std::string>& args) -> Result<int> {
@@ -51,7 +50,8 @@ Runner setup_ps(CLI::App& app) {
       return 0;
     }
     std::string format = f->format.value_or(
-        "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}");
+        f->options.size ? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Size}}"
+                        : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}");
     fmt::print("{}", NOOK_TRY(engine::render_rows(format, report.rows, f->noheading, engine::ps_headers())));
     return 0;
   };

@@ -8,6 +8,7 @@
 #include "cmd/command.h"
 #include "cmd/flags.h"
 #include "cmd/progress.h"
+#include "cmd/terminal.h"
 #include "lib/engine/engine.h"
 
 namespace nook::cli {
@@ -45,6 +46,7 @@ std::shared_ptr<CreateFlags> declare_create_flags(CLI::App& app) {
   flag_strings(app, "-l,--label", o.labels, "Set metadata on container");
   flag_string(app, "--log-driver", o.log_driver, "Logging driver for the container (k8s-file, none, passthrough)");
   flag_strings(app, "--log-opt", o.log_opts, "Logging driver options");
+  flag_strings(app, "--mount", o.mounts, "Attach a filesystem mount to the container");
   flag_string(app, "--name", o.name, "Assign a name to the container");
   flag_string(app, "--network,--net", o.network, "Connect a container to a network (none or host until networking lands)")
       ->default_str("none");
@@ -63,12 +65,15 @@ std::shared_ptr<CreateFlags> declare_create_flags(CLI::App& app) {
   flag_string(app, "--shm-size", o.shm_size, "Size of /dev/shm (format: <number>[<unit>], where unit = b, k, m or g)");
   flag_optional_string(app, "--stop-signal", o.stop_signal, "Signal to stop a container. Default is SIGTERM");
   flag_optional_string(app, "--stop-timeout", f->stop_timeout, "Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL");
+  flag_strings(app, "--tmpfs", o.tmpfs, "Mount a temporary filesystem (tmpfs) into a container");
   f->tls_verify_option = flag_bool(app, "--tls-verify", f->tls_verify,
                                    "Require HTTPS and verify certificates when contacting registries")->default_str("true");
   flag_bool(app, "-t,--tty", o.tty, "Allocate a pseudo-TTY for container");
   flag_strings(app, "--ulimit", o.ulimits, "Ulimit options");
   flag_string(app, "--umask", o.umask, "Set umask in container");
   flag_string(app, "-u,--user", o.user, "Username or UID (format: <name|uid>[:<group|gid>])");
+  flag_strings(app, "-v,--volume", o.volumes, "Bind mount a volume into the container");
+  flag_strings(app, "--volumes-from", o.volumes_from, "Mount volumes from the specified container(s)");
   flag_string(app, "-w,--workdir", o.workdir, "Working directory inside the container");
   return f;
 }
@@ -105,9 +110,15 @@ Runner setup_run(CLI::App& app) {
   auto f = declare_create_flags(app);
   flag_strings(app, "-a,--attach", f->attach, "Attach to STDIN, STDOUT or STDERR");
   flag_bool(app, "-d,--detach", f->detach, "Run container in background and print container ID");
+  auto detach_keys = std::make_shared<std::optional<std::string>>();
+  flag_optional_string(app, "--detach-keys", *detach_keys,
+                       "Override the key sequence for detaching a container. Format is a single character [a-Z] or a "
+                       "comma separated sequence of `ctrl-<value>`, where `<value>` is one of: `a-z`, `@`, `^`, `[`, "
+                       "`\\`, `]`, `^` or `_` (default \"ctrl-p,ctrl-q\")");
   app.add_option("--sig-proxy", f->sig_proxy, "Proxy received signals to the process")
       ->type_name("")->expected(0, 1)->default_str("true");
-  return [f](Context& ctx, const std::vector<std::string>& args) -> Result<int> {
+  return [f, detach_keys](Context& ctx, const std::vector<std::string>& args) -> Result<int> {
+    if (*detach_keys) NOOK_TRY_VOID(engine::check_detach_keys(**detach_keys));
     engine::ContainerCreateOptions options = NOOK_TRY(finish_options(*f, args));
     const engine::Settings* settings = NOOK_TRY(ctx.settings());
     TerminalProgress progress(TerminalProgress::stderr_is_terminal());
@@ -115,6 +126,9 @@ Runner setup_run(CLI::App& app) {
     attach.attach = !f->detach;
     attach.interactive = options.interactive;
     attach.sig_proxy = f->sig_proxy;
+    attach.detach_keys = *detach_keys;
+    RawTerminal terminal;
+    attach.on_terminal = [&terminal] { terminal.enable(); };
     std::optional<Error> cid_error;
     std::string id;
     int code = NOOK_TRY(engine::run_container(*settings, options, attach, f->quiet ? nullptr : &progress,

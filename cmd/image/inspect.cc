@@ -29,20 +29,67 @@ std::string normalize_inspect_format(std::string format, bool image_type) {
   return format;
 }
 
-Result<int> run_inspect(Context& ctx, const std::vector<std::string>& args, const std::string& format,
-                        const std::string& type) {
-  if (type != "image" && type != "all") {
-    return fail(ErrorKind::InvalidArgument,
-                fmt::format("invalid type {:?}: must be \"image\" or \"all\" (containers come later)", type));
+// The objects named, as one JSON array (podman's order of lookup for --type all: a container
+// first, then an image), and the errors for names that are neither.
+struct Inspected {
+  nlohmann::ordered_json data = nlohmann::ordered_json::array();
+  std::vector<Error> errors;
+};
+
+Result<Inspected> inspect_objects(const engine::Settings& settings, const std::vector<std::string>& args,
+                                  const std::string& type, const engine::ContainerInspectOptions& options) {
+  Inspected out;
+  auto add_images = [&](const nlohmann::json& images) {
+    // image_json_text puts the keys in podman's order; parsed back without exceptions.
+    auto ordered = nlohmann::ordered_json::parse(engine::image_json_text(images, engine::ImageJsonKind::Inspect, -1),
+                                                 nullptr, false);
+    if (ordered.is_array()) {
+      for (auto& item : ordered) out.data.push_back(std::move(item));
+    }
+  };
+  if (type == "container") {
+    engine::ContainerInspectReport report = NOOK_TRY(engine::inspect_containers(settings, args, options));
+    out.data = std::move(report.data);
+    out.errors = std::move(report.errors);
+    return out;
   }
-  if (args.empty()) return fail(ErrorKind::InvalidArgument, "no names or ids specified");
+  if (type == "image") {
+    engine::ImageInspectReport report = NOOK_TRY(engine::inspect_images(settings, args, false));
+    add_images(report.data);
+    out.errors = std::move(report.errors);
+    return out;
+  }
+  for (const std::string& name : args) {
+    engine::ContainerInspectReport containers = NOOK_TRY(engine::inspect_containers(settings, {name}, options));
+    if (containers.errors.empty()) {
+      for (auto& item : containers.data) out.data.push_back(std::move(item));
+      continue;
+    }
+    engine::ImageInspectReport images = NOOK_TRY(engine::inspect_images(settings, {name}, true));
+    add_images(images.data);
+    for (Error& error : images.errors) out.errors.push_back(std::move(error));
+  }
+  return out;
+}
+
+Result<int> run_inspect(Context& ctx, const std::vector<std::string>& args, const std::string& format,
+                        const std::string& type, const engine::ContainerInspectOptions& options = {}) {
+  if (type != "image" && type != "container" && type != "all") {
+    return fail(ErrorKind::InvalidArgument,
+                fmt::format("invalid type {:?}: must be \"container\", \"image\" or \"all\" (volumes, networks and "
+                            "pods come later)", type));
+  }
+  if (args.empty() && !options.latest) return fail(ErrorKind::InvalidArgument, "no names or ids specified");
   const engine::Settings* settings = NOOK_TRY(ctx.settings());
-  engine::ImageInspectReport report = NOOK_TRY(engine::inspect_images(*settings, args, type == "all"));
+  Inspected report = NOOK_TRY(inspect_objects(*settings, args, type, options));
   if (format.empty() || engine::is_json_format(format)) {
-    fmt::print("{}\n", engine::image_json_text(report.data, engine::ImageJsonKind::Inspect, 5));
+    fmt::print("{}\n", report.data.dump(5, ' ', false, nlohmann::json::error_handler_t::replace));
   } else {
-    std::string text = NOOK_TRY(engine::render_rows(normalize_inspect_format(format, type == "image"), report.data,
-                                                    true, {}));
+    nlohmann::json rows = report.data;
+    for (nlohmann::json& row : rows) {
+      if (row.is_object() && row.contains("Id") && !row.contains("ID")) row["ID"] = row["Id"];
+    }
+    std::string text = NOOK_TRY(engine::render_rows(normalize_inspect_format(format, type == "image"), rows, true, {}));
     fmt::print("{}", text);
   }
   if (report.errors.empty()) return 0;
@@ -66,11 +113,32 @@ Runner setup_image_inspect(CLI::App& app) {
 Runner setup_inspect(CLI::App& app) {
   auto format = std::make_shared<std::string>("json");
   auto type = std::make_shared<std::string>("all");
+  auto options = std::make_shared<engine::ContainerInspectOptions>();
   flag_string(app, "-f,--format", *format, "Format the output to a Go template or json")->default_str("json");
-  flag_string(app, "-t,--type", *type, "Specify inspect-object type (image or all; containers come later)")
+  flag_bool(app, "-l,--latest", options->latest, "Act on the latest container nook is aware of");
+  flag_bool(app, "-s,--size", options->size, "Display total file size");
+  flag_string(app, "-t,--type", *type, "Specify inspect-object type (\"image\", \"container\" or \"all\")")
       ->default_str("all");
-  return [format, type](Context& ctx, const std::vector<std::string>& args) -> Result<int> {
-    return run_inspect(ctx, args, *format, *type);
+  return [=](Context& ctx, const std::vector<std::string>& args) -> Result<int> {
+    if (options->latest && !args.empty()) {
+      return fail(ErrorKind::InvalidArgument, "--latest and containers cannot be used together");
+    }
+    return run_inspect(ctx, args, *format, options->latest ? "container" : *type, *options);
+  };
+}
+
+// nook container inspect CTR...: containers only.
+Runner setup_container_inspect(CLI::App& app) {
+  auto format = std::make_shared<std::string>("json");
+  auto options = std::make_shared<engine::ContainerInspectOptions>();
+  flag_string(app, "-f,--format", *format, "Format the output to a Go template or json")->default_str("json");
+  flag_bool(app, "-l,--latest", options->latest, "Act on the latest container nook is aware of");
+  flag_bool(app, "-s,--size", options->size, "Display total file size");
+  return [=](Context& ctx, const std::vector<std::string>& args) -> Result<int> {
+    if (options->latest && !args.empty()) {
+      return fail(ErrorKind::InvalidArgument, "--latest and containers cannot be used together");
+    }
+    return run_inspect(ctx, args, *format, "container", *options);
   };
 }
 

@@ -26,7 +26,8 @@ Runner setup_internal_monitor(CLI::App& app) {
       if (!graph_root) return;
       // Nobody reads the monitor's stderr (it is /dev/null when detached); a failure here shows
       // up as a record still "running", which the next command reconciles from the exit file.
-      (void)engine::finish_container(*graph_root, options.id, info.exit_code, info.exited_at_ns, info.oom_killed);
+      (void)engine::finish_container(*graph_root, options.id, info.exit_code, info.exited_at_ns, info.oom_killed,
+                                     options.runtime_state_root);
     };
     return monitor::run(options, on_exit);
   };

@@ -62,7 +62,13 @@ namespace nook::archive {
   X(entry_set_filetype)               \
   X(entry_set_perm)                   \
   X(entry_set_size)                   \
-  X(entry_set_mtime)
+  X(entry_set_mtime)                  \
+  X(entry_set_uid)                    \
+  X(entry_set_gid)                    \
+  X(entry_set_symlink)                \
+  X(entry_set_hardlink)               \
+  X(entry_set_rdev)                   \
+  X(entry_xattr_add_entry)
 
 struct LibarchiveApi {
 #define NOOK_LIBARCHIVE_MEMBER(name) decltype(&::archive_##name) name = nullptr;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
 #include <vector>
 
 extern char** environ;
@@ -50,6 +51,13 @@ Environment Environment::from_process() {
     if (eq == std::string_view::npos || eq == 0) continue;
     // The first definition wins, as getenv() does.
     env.vars.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
+  }
+  if (env.uid == 0 && env.vars.contains("_NOOK_ROOTLESS_UID")) {
+    // Only a user namespace that does not map uid 0 to the host's root counts (a stale variable
+    // in a real root shell does not make root rootless).
+    std::ifstream map("/proc/self/uid_map");
+    unsigned long inside = 1, outside = 1;
+    env.in_rootless_userns = static_cast<bool>(map >> inside >> outside) && inside == 0 && outside != 0;
   }
   std::optional<PasswdFacts> facts = passwd_for(env.uid);
   if (auto home = env.get_nonempty("HOME")) {

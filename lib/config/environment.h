@@ -35,8 +35,12 @@ struct Environment {
   // The value of a variable, or nullopt when it is unset or empty (how XDG variables are read).
   std::optional<std::string> get_nonempty(std::string_view name) const;
 
+  // Inside `nook unshare` (uid 0 in the rootless user namespace; _NOOK_ROOTLESS_UID was set by
+  // unshare): still rootless, as podman inside `podman unshare` (_CONTAINERS_ROOTLESS_UID).
+  bool in_rootless_userns = false;
+
   // podman's rule: rootless when the user is not uid 0.
-  bool rootless() const { return uid != 0; }
+  bool rootless() const { return uid != 0 || in_rootless_userns; }
 
   // system_root + path, for an absolute system path such as "/etc/containers".
   std::string system_path(std::string_view path) const;

@@ -35,9 +35,28 @@ std::string_view type_name(toml::node_type type) {
 
 }  // namespace
 
+std::string blank_comment_lines(std::string_view text) {
+  if (text.find("\"\"\"") != std::string_view::npos || text.find("\'\'\'") != std::string_view::npos) {
+    return std::string(text);
+  }
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    size_t first = line.find_first_not_of(" \t");
+    if (first == std::string_view::npos || line[first] != '#') out += line;
+    if (end == std::string_view::npos) break;
+    out += '\n';
+    text.remove_prefix(end + 1);
+  }
+  return out;
+}
+
 Result<toml::table> parse_toml(std::string_view text, std::string_view path) {
+  std::string stripped = blank_comment_lines(text);
   try {
-    return toml::parse(text, path);
+    return toml::parse(stripped, path);
   } catch (const toml::parse_error& e) {
     std::string description(e.description());
     // toml++ capitalizes ("Error while parsing ..."); nook's messages are lower case.

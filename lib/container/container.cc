@@ -49,6 +49,7 @@ json state_to_json(const State& s) {
               {"exit_code", s.exit_code},
               {"oom_killed", s.oom_killed},
               {"restart_count", s.restart_count},
+              {"stopped_by_user", s.stopped_by_user},
               {"error", s.error}};
 }
 
@@ -88,6 +89,7 @@ json to_json(const Container& c) {
               {"user", c.user},
               {"group_add", c.group_add},
               {"volumes", c.volumes},
+              {"mounts", c.mounts},
               {"state", state_to_json(c.state)}};
 }
 
@@ -124,6 +126,7 @@ Result<Container> parse_container(const json& doc) {
   c.user = fields.str("user");
   c.group_add = fields.strings("group_add");
   c.volumes = fields.strings("volumes");
+  if (const json* mounts = fields.find("mounts"); mounts != nullptr && mounts->is_array()) c.mounts = *mounts;
   if (fields.error()) return fail(*fields.error());
   const json* state = fields.find("state");
   if (state == nullptr || !state->is_object()) return fail(ErrorKind::Corrupt, "container record has no state");
@@ -137,6 +140,9 @@ Result<Container> parse_container(const json& doc) {
   c.state.exit_code = static_cast<int>(sf.integer("exit_code"));
   c.state.oom_killed = sf.boolean("oom_killed");
   c.state.restart_count = static_cast<int>(sf.integer("restart_count"));
+  if (const json* stopped = sf.find("stopped_by_user"); stopped != nullptr && stopped->is_boolean()) {
+    c.state.stopped_by_user = stopped->get<bool>();
+  }
   c.state.error = sf.str("error");
   if (sf.error()) return fail(*sf.error());
   auto parsed = parse_status(status);
@@ -270,7 +276,7 @@ Result<Container> ContainerStore::add(Container container) {
 
 Result<void> ContainerStore::update(const Container& container) {
   std::string text = to_json(container).dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-  return sys::write_file_atomic(paths(container.id).dir + "/container.json", text, 0600);
+  return sys::write_file_atomic(paths(container.id).dir + "/container.json", text, 0600, sys::Durability::AtomicOnly);
 }
 
 Result<void> ContainerStore::rename(std::string_view id, std::string_view new_name) {

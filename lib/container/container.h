@@ -48,6 +48,7 @@ struct State {
   int exit_code = 0;
   bool oom_killed = false;
   int restart_count = 0;
+  bool stopped_by_user = false;  // stop/kill by the user: the restart policy does not apply
   std::string error;  // why the last start failed, if it did
 };
 
@@ -77,6 +78,9 @@ struct Container {
   std::string user;     // --user as given; resolved against the rootfs at each start
   std::vector<std::string> group_add;
   std::vector<std::string> volumes;  // named volumes used (for rm -v and volume rm)
+  // The user's mounts (-v, --mount, --tmpfs, image VOLUMEs, --volumes-from), as
+  // lib/engine/volumes.cc records them for inspect's "Mounts" and --volumes-from.
+  nlohmann::json mounts = nlohmann::json::array();
   State state;
 };
 

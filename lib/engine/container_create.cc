@@ -15,6 +15,7 @@
 #include "lib/engine/engine.h"
 #include "lib/engine/image_reports.h"
 #include "lib/engine/store_access.h"
+#include "lib/engine/volume_internal.h"
 #include "lib/image/json_adapter.h"
 #include "lib/image/manifest.h"
 #include "lib/oci/spec_builder.h"
@@ -28,6 +29,10 @@ namespace nook::engine {
 
 namespace {
 
+// The bundle and the files bound into the container are rewritten on every create: atomic, not
+// durable (lib/sys/file.h).
+constexpr sys::Durability kStateWrite = sys::Durability::AtomicOnly;
+
 // KEY=VALUE lists (--label, --annotation); a KEY alone maps to "".
 Result<std::map<std::string, std::string>> parse_key_values(const std::vector<std::string>& items, std::string_view flag) {
   std::map<std::string, std::string> out;
@@ -39,6 +44,8 @@ Result<std::map<std::string, std::string>> parse_key_values(const std::vector<st
   }
   return out;
 }
+
+}  // namespace
 
 // -e NAME=value, or NAME alone (taken from our environment when set; podman skips it otherwise),
 // or NAME* (every variable with that prefix).
@@ -72,6 +79,8 @@ Result<std::vector<std::string>> read_env_files(const std::vector<std::string>& 
   }
   return expand_env(items, env);
 }
+
+namespace {
 
 // --entrypoint: a JSON array, or a string used as the single program.
 Result<std::vector<std::string>> parse_entrypoint(const std::string& text) {
@@ -255,6 +264,7 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   record = NOOK_TRY(containers.add(std::move(record)));
   auto undo = [&](Error error) -> std::unexpected<Error> {
     (void)containers.remove(record.id);
+    remove_anonymous_volumes(settings.config.graph_root, record);
     return std::unexpected(std::move(error));
   };
   container::ContainerPaths paths = containers.paths(record.id);
@@ -272,6 +282,9 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   spec_options.user.additional_gids = user->additional_gids;
   spec_options.root_user = user->root_user;
   spec_options.user_home = user->home;
+  auto user_mounts = resolve_container_mounts(settings, store, options, image_config.config, record, paths, user->uid, user->gid);
+  if (!user_mounts) return undo(user_mounts.error());
+  spec_options.extra_mounts = std::move(*user_mounts);
   for (const char* file : {"hosts", "hostname", "resolv.conf"}) {
     spec_options.extra_mounts.push_back(oci::Mount{.destination = fmt::format("/etc/{}", file),
                                                    .type = "bind",
@@ -283,7 +296,7 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   record.command = spec->process.args;
   if (auto updated = containers.update(record); !updated) return undo(updated.error());
   std::string bundle = oci::to_json(*spec).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  if (auto written = sys::write_file_atomic(paths.userdata + "/config.json", bundle, 0600); !written) {
+  if (auto written = sys::write_file_atomic(paths.userdata + "/config.json", bundle, 0600, kStateWrite); !written) {
     return undo(written.error());
   }
   NOOK_DEBUG(Store, "created container {} ({}) from {}", record.id, record.name, record.image_name);
@@ -301,10 +314,10 @@ Result<void> write_container_files(const container::Container& record, const con
   } else {
     hosts = hosts_file(hostname, record.name);
   }
-  NOOK_TRY_VOID(sys::write_file_atomic(paths.userdata + "/hosts", hosts, 0644));
-  NOOK_TRY_VOID(sys::write_file_atomic(paths.userdata + "/hostname", hostname + "\n", 0644));
+  NOOK_TRY_VOID(sys::write_file_atomic(paths.userdata + "/hosts", hosts, 0644, kStateWrite));
+  NOOK_TRY_VOID(sys::write_file_atomic(paths.userdata + "/hostname", hostname + "\n", 0644, kStateWrite));
   auto resolv = sys::read_file("/etc/resolv.conf");
-  NOOK_TRY_VOID(sys::write_file_atomic(paths.userdata + "/resolv.conf", resolv ? *resolv : "", 0644));
+  NOOK_TRY_VOID(sys::write_file_atomic(paths.userdata + "/resolv.conf", resolv ? *resolv : "", 0644, kStateWrite));
   return {};
 }
 

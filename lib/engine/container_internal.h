@@ -6,6 +6,7 @@
 
 #include "lib/container/container.h"
 #include "lib/engine/containers.h"
+#include "lib/engine/container_verbs.h"
 #include "lib/engine/engine.h"
 #include "lib/engine/image_reports.h"
 #include "lib/oci/spec_builder.h"
@@ -21,6 +22,12 @@ namespace nook::engine {
 [[nodiscard]] Result<storage::ImageRecord> image_for_container(const Settings& settings, storage::Store& store,
                                                                const ContainerCreateOptions& options,
                                                                PullProgress* progress, std::string* resolved_name);
+
+// -e items: NAME=value, NAME (from `env` when set there), NAME* (every variable with the prefix).
+std::vector<std::string> expand_env(const std::vector<std::string>& items, const config::Environment& env);
+// --env-file: NAME=value or NAME lines ('#' comments and blank lines skipped), expanded as -e.
+[[nodiscard]] Result<std::vector<std::string>> read_env_files(const std::vector<std::string>& files,
+                                                              const config::Environment& env);
 
 // "no", "always", "unless-stopped", "on-failure[:N]".
 [[nodiscard]] Result<void> parse_restart_policy(const std::string& text, std::string* policy, int* max_retries);
@@ -54,8 +61,21 @@ bool rootless_has_subordinate_ids(const Settings& settings);
 // Undoes mount_rootfs (a missing mount is fine).
 void unmount_rootfs(const container::ContainerPaths& paths);
 
-// Whether the container has a process (running, paused or being stopped).
+// Whether the container has a process (initialized, running, paused or being stopped).
 bool has_process(const container::Container& record);
+
+// container_verbs.cc: `start` of an initialized container (the runtime's OCI start), under its
+// lock; the restart policy applied by the monitor's exit path (true: restarted, the record
+// updated; false: the caller records the exit as usual); marking a stop/kill by the user.
+[[nodiscard]] Result<int> start_initialized(const Settings& settings, container::ContainerStore& store,
+                                            container::Container& record, sys::FileLock lock,
+                                            const AttachOptions& attach);
+[[nodiscard]] Result<bool> restart_per_policy(const std::string& graph_root, const std::string& runtime_state_root,
+                                              container::ContainerStore& store, container::Container& record);
+void mark_stopped_by_user(container::ContainerStore& store, const std::string& id);
+// ps --size / inspect --size: the writable layer's bytes and, with the image's, the virtual size.
+ContainerSize container_size(const Settings& settings, const container::ContainerStore& store,
+                             const container::Container& record);
 // Where the container's root file system is: the overlay mount point, or the vfs copy.
 std::string rootfs_dir(const container::Container& record, const container::ContainerPaths& paths);
 // A time in ns since the epoch (the monitor's exit times) as a Timestamp.

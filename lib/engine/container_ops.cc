@@ -9,6 +9,7 @@
 #include "lib/container/container.h"
 #include "lib/engine/container_internal.h"
 #include "lib/engine/image_reports.h"
+#include "lib/engine/volume_internal.h"
 #include "lib/sys/file.h"
 #include "lib/sys/proc.h"
 #include "lib/sys/syscall.h"
@@ -64,6 +65,8 @@ Result<void> stop_one(container::ContainerStore& store, container::Container rec
   if (!has_process(record)) return {};
   int sig = NOOK_TRY(parse_signal(record.stop_signal.empty() ? "SIGTERM" : record.stop_signal));
   unsigned seconds = timeout.value_or(record.stop_timeout);
+  if (record.state.status == Status::Initialized) seconds = 0;  // its init waits before exec: no handler yet
+  mark_stopped_by_user(store, record.id);  // --restart does not apply
   if (seconds > 0) {
     NOOK_TRY_VOID(signal_container(record, sig));
     if (NOOK_TRY(wait_recorded(store, record.id, std::chrono::seconds(seconds)))) return {};
@@ -140,7 +143,7 @@ Result<std::vector<ContainerResult>> kill_containers(const Settings& settings, c
       result.error = Error(ErrorKind::InvalidState,
                            fmt::format("can only kill running containers. {} is in state {}: container state improper",
                                        record.id, container::status_name(record.state.status)));
-    } else if (auto sent = signal_container(record, sig); !sent) {
+    } else if (auto sent = (mark_stopped_by_user(store, record.id), signal_container(record, sig)); !sent) {
       result.error = sent.error();
     }
     results.push_back(std::move(result));
@@ -176,7 +179,11 @@ Result<std::vector<ContainerResult>> remove_containers(const Settings& settings,
       }
       sys::FileLock lock = NOOK_TRY(store.lock(record.id));
       unmount_rootfs(store.paths(record.id));
-      return store.remove(record.id);
+      NOOK_TRY_VOID(store.remove(record.id));
+      // The runtime's state, left behind when the monitor was killed before it could clean up.
+      (void)sys::remove_all(fmt::format("{}/runtime/{}", settings.config.run_root, record.id));
+      if (options.volumes) remove_anonymous_volumes(settings.config.graph_root, record);
+      return {};
     }();
     if (!removed) {
       // A container --rm removed itself while we waited for it to stop is gone as asked.
@@ -193,7 +200,7 @@ Result<std::vector<ContainerResult>> wait_containers(const Settings& settings, c
   for (const std::string& name : conditions) {
     std::string n = name == "stopped" ? "exited" : name;
     auto status = container::parse_status(n);
-    if (!status) return fail(ErrorKind::InvalidArgument, fmt::format("{:?} is not a valid container state", name));
+    if (!status) return fail(ErrorKind::InvalidArgument, fmt::format("unknown container state: {}: invalid argument", name));
     wanted.push_back(*status);
   }
   if (wanted.empty()) wanted = {Status::Exited, Status::Stopped};
@@ -219,7 +226,9 @@ Result<std::vector<ContainerResult>> wait_containers(const Settings& settings, c
       }
       *record = std::move(*fresh);
     }
-    result.exit_code = record->state.exit_code;
+    // podman reports -1 for a condition other than an exit.
+    bool exited = record->state.status == Status::Exited || record->state.status == Status::Stopped;
+    result.exit_code = exited ? record->state.exit_code : -1;
     results.push_back(std::move(result));
   }
   return results;

@@ -11,6 +11,8 @@
 #include "lib/container/container.h"
 #include "lib/engine/container_internal.h"
 #include "lib/engine/image_reports.h"
+#include "lib/engine/store_access.h"
+#include "lib/engine/volume_internal.h"
 #include "lib/monitor/log_file.h"
 #include "lib/monitor/monitor.h"
 #include "lib/oci/spec.h"
@@ -155,7 +157,8 @@ std::map<std::string, std::string> ps_headers() {
 }
 
 Result<PsReport> list_containers(const Settings& settings, const PsOptions& options) {
-  static const std::vector<std::string> kSorts = {"command", "created", "id", "image", "names", "runningfor", "status"};
+  static const std::vector<std::string> kSorts = {"command", "created", "id",  "image",
+                                                  "names",   "runningfor", "size", "status"};
   if (std::find(kSorts.begin(), kSorts.end(), options.sort) == kSorts.end()) {
     return fail(ErrorKind::InvalidArgument,
                 fmt::format("invalid option for --sort, options are: command, created, id, image, names, runningfor, "
@@ -167,7 +170,7 @@ Result<PsReport> list_containers(const Settings& settings, const PsOptions& opti
   std::vector<container::Container> shown;
   bool everything = options.all || options.latest || options.last >= 0 || !options.filters.empty();
   for (const container::Container& c : all) {
-    if (!everything && !has_process(c)) continue;
+    if (!everything && (!has_process(c) || c.state.status == Status::Initialized)) continue;
     if (!NOOK_TRY(matches_all(c, options.filters, all))) continue;
     shown.push_back(c);
   }
@@ -191,6 +194,14 @@ Result<PsReport> list_containers(const Settings& settings, const PsOptions& opti
   PsReport report;
   for (const container::Container& c : shown) {
     report.rows.push_back(ps_row(c, options.no_trunc));
+    if (options.size) {
+      ContainerSize size = container_size(settings, store, c);
+      report.rows.back()["Size"] = size_column(size);
+      report.json.push_back(ps_json(c));
+      report.json.back()["Size"] = json{{"rootFsSize", size.root_fs}, {"rwSize", size.rw}};
+      report.ids.push_back(options.no_trunc ? c.id : c.id.substr(0, 12));
+      continue;
+    }
     report.json.push_back(ps_json(c));
     report.ids.push_back(options.no_trunc ? c.id : c.id.substr(0, 12));
   }
@@ -205,13 +216,27 @@ Result<bool> container_exists(const Settings& settings, std::string_view key) {
   return fail(found.error());
 }
 
-Result<ContainerInspectReport> inspect_containers(const Settings& settings, const std::vector<std::string>& keys) {
+Result<ContainerInspectReport> inspect_containers(const Settings& settings, const std::vector<std::string>& keys,
+                                                  const ContainerInspectOptions& inspect_options) {
+  using ojson = nlohmann::ordered_json;
   container::ContainerStore store = NOOK_TRY(container::ContainerStore::open(settings.config.graph_root, true));
   ContainerInspectReport report;
-  for (const std::string& key : keys) {
+  std::vector<std::string> wanted = keys;
+  if (inspect_options.latest) {
+    std::vector<container::Container> all = NOOK_TRY(store.list());
+    auto newest = std::max_element(all.begin(), all.end(), [](const container::Container& a, const container::Container& b) {
+      return a.created < b.created;
+    });
+    if (newest == all.end()) return fail(ErrorKind::NotFound, "no containers to inspect: no such container");
+    wanted = {newest->id};
+  }
+  std::optional<storage::Store> images;
+  for (const std::string& key : wanted) {
     auto found = store.find(key);
     if (!found) {
-      report.errors.push_back(found.error());
+      // podman inspect's wording for a missing container.
+      bool missing = found.error().kind() == ErrorKind::NotFound;
+      report.errors.push_back(missing ? Error(ErrorKind::NotFound, fmt::format("no such container {}", key)) : found.error());
       continue;
     }
     container::Container& c = *found;
@@ -220,93 +245,190 @@ Result<ContainerInspectReport> inspect_containers(const Settings& settings, cons
     auto spec = oci::load_spec(paths.userdata);
     const oci::Process* process = spec ? &spec->process : nullptr;
     std::vector<std::string> args = process ? process->args : c.command;
-    json state{{"OciVersion", std::string(oci::kSpecVersion)},
-               {"Status", container::status_name(c.state.status)},
-               {"Running", c.state.status == Status::Running},
-               {"Paused", c.state.status == Status::Paused},
-               {"Restarting", false},
-               {"OOMKilled", c.state.oom_killed},
-               {"Dead", false},
-               {"Pid", c.state.pid},
-               {"ConmonPid", c.state.monitor_pid},
-               {"ExitCode", c.state.exit_code},
-               {"Error", c.state.error},
-               {"StartedAt", go_time_string(parse_time(c.state.started_at))},
-               {"FinishedAt", go_time_string(parse_time(c.state.finished_at))},
-               {"CheckpointedAt", "0001-01-01T00:00:00Z"},
-               {"RestoredAt", "0001-01-01T00:00:00Z"}};
-    json config{{"Hostname", spec ? spec->hostname : ""},
-                {"Domainname", ""},
-                {"User", c.user},
-                {"AttachStdin", false},
-                {"AttachStdout", false},
-                {"AttachStderr", false},
-                {"Tty", c.tty},
-                {"OpenStdin", c.interactive},
-                {"StdinOnce", false},
-                {"Env", process ? json(process->env) : json::array()},
-                {"Cmd", args},
-                {"Image", c.image_name},
-                {"Volumes", nullptr},
-                {"WorkingDir", process ? process->cwd : "/"},
-                {"Entrypoint", ""},
-                {"OnBuild", nullptr},
-                {"Labels", c.labels.empty() ? json(nullptr) : json(c.labels)},
-                {"Annotations", spec ? json(spec->annotations) : json::object()},
-                {"StopSignal", c.stop_signal},
-                {"StopTimeout", c.stop_timeout}};
-    json caps = json::array();
-    json bounding = json::array();
+    std::string image_digest;
+    if (!images) {
+      if (auto opened = open_store_read_only(settings)) images.emplace(std::move(*opened));
+    }
+    if (images) {
+      if (auto image = images->find_image(c.image_id); image && !image->digests.empty()) image_digest = image->digests.front();
+    }
+    ojson state = ojson::object();
+    state["OciVersion"] = std::string(oci::kSpecVersion);
+    state["Status"] = container::status_name(c.state.status);
+    state["Running"] = c.state.status == Status::Running;
+    state["Paused"] = c.state.status == Status::Paused;
+    state["Restarting"] = false;
+    state["OOMKilled"] = c.state.oom_killed;
+    state["Dead"] = false;
+    state["Pid"] = c.state.pid;
+    state["ConmonPid"] = c.state.monitor_pid;
+    state["ExitCode"] = c.state.exit_code;
+    state["Error"] = c.state.error;
+    state["StartedAt"] = go_time_string(parse_time(c.state.started_at));
+    state["FinishedAt"] = go_time_string(parse_time(c.state.finished_at));
+    state["Health"] = ojson{{"Status", ""}, {"FailingStreak", 0}, {"Log", nullptr}};
+    state["CheckpointedAt"] = "0001-01-01T00:00:00Z";
+    state["RestoredAt"] = "0001-01-01T00:00:00Z";
+
+    std::map<std::string, std::string> annotations = spec ? spec->annotations : std::map<std::string, std::string>{};
+    ojson config = ojson::object();
+    config["Hostname"] = spec ? spec->hostname : "";
+    config["Domainname"] = "";
+    config["User"] = c.user;
+    config["AttachStdin"] = false;
+    config["AttachStdout"] = false;
+    config["AttachStderr"] = false;
+    config["Tty"] = c.tty;
+    config["OpenStdin"] = c.interactive;
+    config["StdinOnce"] = false;
+    config["Env"] = process ? ojson(process->env) : ojson::array();
+    config["Cmd"] = args;
+    config["Image"] = c.image_name;
+    config["Volumes"] = nullptr;
+    config["WorkingDir"] = process ? process->cwd : "/";
+    config["Entrypoint"] = "";
+    config["OnBuild"] = nullptr;
+    config["Labels"] = c.labels.empty() ? ojson(nullptr) : ojson(c.labels);
+    config["Annotations"] = annotations;
+    config["StopSignal"] = parse_signal(c.stop_signal).value_or(15);
+    config["HealthcheckOnFailureAction"] = "none";
+    config["Umask"] = process && process->user.umask ? fmt::format("{:04o}", *process->user.umask) : "0022";
+    config["Timeout"] = 0;
+    config["StopTimeout"] = c.stop_timeout;
+    config["Passwd"] = true;
+    config["sdNotifyMode"] = "container";
+
+    ojson caps = ojson::array();
+    ojson bounding = ojson::array();
     if (process && process->capabilities) {
       caps = process->capabilities->effective;
       bounding = process->capabilities->bounding;
     }
-    json graph{{"Name", c.driver},
-               {"Data", c.driver == "vfs" ? json{{"UpperDir", paths.rootfs}}
-                                          : json{{"UpperDir", paths.upper}, {"WorkDir", paths.work},
-                                                 {"MergedDir", paths.merged}}}};
-    json host_config{{"AutoRemove", c.auto_remove},
-                     {"LogConfig", {{"Type", c.log_driver}, {"Path", paths.log}, {"Size", c.log_max_size > 0 ? std::to_string(c.log_max_size) : "0B"}}},
-                     {"NetworkMode", c.network_mode},
-                     {"RestartPolicy", {{"Name", c.restart_policy == "no" ? "" : c.restart_policy},
-                                        {"MaximumRetryCount", c.restart_max_retries}}},
-                     {"Privileged", false},
-                     {"ReadonlyRootfs", spec && spec->root.readonly}};
-    report.data.push_back(json{{"Id", c.id},
-                               {"Created", format_rfc3339_nano(parse_time(c.created))},
-                               {"Path", args.empty() ? "" : args.front()},
-                               {"Args", args.size() > 1 ? json(std::vector<std::string>(args.begin() + 1, args.end()))
-                                                        : json::array()},
-                               {"State", state},
-                               {"Image", c.image_id},
-                               {"ImageName", c.image_name},
-                               {"Rootfs", ""},
-                               {"Pod", ""},
-                               {"ResolvConfPath", paths.userdata + "/resolv.conf"},
-                               {"HostnamePath", paths.userdata + "/hostname"},
-                               {"HostsPath", paths.userdata + "/hosts"},
-                               {"StaticDir", paths.userdata},
-                               {"OCIRuntime", c.runtime.empty() ? "nook" : c.runtime},
-                               {"ConmonPidFile", ""},
-                               {"PidFile", ""},
-                               {"Name", c.name},
-                               {"RestartCount", c.state.restart_count},
-                               {"Driver", c.driver},
-                               {"MountLabel", ""},
-                               {"ProcessLabel", ""},
-                               {"AppArmorProfile", ""},
-                               {"EffectiveCaps", caps},
-                               {"BoundingCaps", bounding},
-                               {"ExecIDs", json::array()},
-                               {"GraphDriver", graph},
-                               {"Mounts", json::array()},
-                               {"Dependencies", json::array()},
-                               {"NetworkSettings", json::object()},
-                               {"Namespace", ""},
-                               {"IsInfra", false},
-                               {"IsService", false},
-                               {"Config", config},
-                               {"HostConfig", host_config}});
+    ojson graph{{"Name", c.driver},
+                {"Data", c.driver == "vfs" ? ojson(nullptr)
+                                           : ojson{{"LowerDir", ""}, {"MergedDir", paths.merged},
+                                                   {"UpperDir", paths.upper}, {"WorkDir", paths.work}}}};
+    ojson network{{"EndpointID", ""},        {"Gateway", ""},         {"IPAddress", ""},
+                  {"IPPrefixLen", 0},        {"IPv6Gateway", ""},     {"GlobalIPv6Address", ""},
+                  {"GlobalIPv6PrefixLen", 0}, {"MacAddress", ""},     {"Bridge", ""},
+                  {"SandboxID", ""},         {"HairpinMode", false},  {"LinkLocalIPv6Address", ""},
+                  {"LinkLocalIPv6PrefixLen", 0}, {"Ports", ojson::object()}, {"SandboxKey", ""}};
+    ojson ulimits = ojson::array();
+    if (process) {
+      for (const oci::Rlimit& r : process->rlimits) ulimits.push_back(ojson{{"Name", r.type}, {"Soft", r.soft}, {"Hard", r.hard}});
+    }
+    auto ns_mode = [&](std::string_view type, std::string_view private_name) -> std::string {
+      if (!spec) return "host";
+      for (const oci::Namespace& ns : spec->linux_.namespaces) {
+        if (ns.type == type) return ns.path.empty() ? std::string(private_name) : "ns:" + ns.path;
+      }
+      return "host";
+    };
+    ojson host = ojson::object();
+    host["Binds"] = ojson::array();
+    host["CgroupManager"] = "cgroupfs";
+    host["CgroupMode"] = ns_mode("cgroup", "private");
+    host["ContainerIDFile"] = "";
+    host["LogConfig"] = ojson{{"Type", c.log_driver}, {"Config", nullptr}, {"Path", paths.log}, {"Tag", ""},
+                              {"Size", c.log_max_size > 0 ? human_size(static_cast<double>(c.log_max_size), 3) : "0B"}};
+    host["NetworkMode"] = c.network_mode;
+    host["PortBindings"] = ojson::object();
+    host["RestartPolicy"] = ojson{{"Name", c.restart_policy == "no" ? "" : c.restart_policy},
+                                  {"MaximumRetryCount", c.restart_max_retries}};
+    host["AutoRemove"] = c.auto_remove;
+    host["VolumeDriver"] = "";
+    host["VolumesFrom"] = nullptr;
+    host["CapAdd"] = ojson::array();
+    host["CapDrop"] = ojson::array();
+    host["Dns"] = ojson::array();
+    host["DnsOptions"] = ojson::array();
+    host["DnsSearch"] = ojson::array();
+    host["ExtraHosts"] = ojson::array();
+    host["GroupAdd"] = c.group_add;
+    host["IpcMode"] = ns_mode("ipc", "shareable");
+    host["Cgroup"] = "";
+    host["Cgroups"] = "default";
+    host["Links"] = nullptr;
+    host["OomScoreAdj"] = process && process->oom_score_adj ? *process->oom_score_adj : 0;
+    host["PidMode"] = ns_mode("pid", "private");
+    host["Privileged"] = annotations.contains("io.podman.annotations.privileged") &&
+                         annotations["io.podman.annotations.privileged"] == "TRUE";
+    host["PublishAllPorts"] = false;
+    host["ReadonlyRootfs"] = spec && spec->root.readonly;
+    host["SecurityOpt"] = ojson::array();
+    host["Tmpfs"] = ojson::object();
+    host["UTSMode"] = ns_mode("uts", "private");
+    host["UsernsMode"] = "";
+    host["ShmSize"] = 65536000;
+    host["Runtime"] = "oci";
+    host["ConsoleSize"] = ojson::array({0, 0});
+    host["Isolation"] = "";
+    for (const char* zero : {"CpuShares", "Memory", "NanoCpus"}) host[zero] = 0;
+    host["CgroupParent"] = "";
+    host["BlkioWeight"] = 0;
+    for (const char* null : {"BlkioWeightDevice", "BlkioDeviceReadBps", "BlkioDeviceWriteBps", "BlkioDeviceReadIOps",
+                             "BlkioDeviceWriteIOps"}) {
+      host[null] = nullptr;
+    }
+    for (const char* zero : {"CpuPeriod", "CpuQuota", "CpuRealtimePeriod", "CpuRealtimeRuntime"}) host[zero] = 0;
+    host["CpusetCpus"] = "";
+    host["CpusetMems"] = "";
+    host["Devices"] = ojson::array();
+    for (const char* zero : {"DiskQuota", "KernelMemory", "MemoryReservation", "MemorySwap", "MemorySwappiness"}) {
+      host[zero] = 0;
+    }
+    host["OomKillDisable"] = false;
+    host["PidsLimit"] = 0;
+    host["Ulimits"] = ulimits;
+    host["CpuCount"] = 0;
+    host["CpuPercent"] = 0;
+    host["IOMaximumIOps"] = 0;
+    host["IOMaximumBandwidth"] = 0;
+    host["CgroupConf"] = nullptr;
+
+    ojson item = ojson::object();
+    item["Id"] = c.id;
+    item["Created"] = format_rfc3339_nano(parse_time(c.created));
+    item["Path"] = args.empty() ? "" : args.front();
+    item["Args"] = args.size() > 1 ? ojson(std::vector<std::string>(args.begin() + 1, args.end())) : ojson::array();
+    item["State"] = state;
+    item["Image"] = c.image_id;
+    item["ImageDigest"] = image_digest;
+    item["ImageName"] = c.image_name;
+    item["Rootfs"] = "";
+    item["Pod"] = "";
+    item["ResolvConfPath"] = paths.userdata + "/resolv.conf";
+    item["HostnamePath"] = paths.userdata + "/hostname";
+    item["HostsPath"] = paths.userdata + "/hosts";
+    item["StaticDir"] = paths.userdata;
+    item["OCIConfigPath"] = paths.userdata + "/config.json";
+    item["OCIRuntime"] = c.runtime.empty() ? "nook" : c.runtime;
+    item["ConmonPidFile"] = "";
+    item["PidFile"] = "";
+    item["Name"] = c.name;
+    item["RestartCount"] = c.state.restart_count;
+    item["Driver"] = c.driver;
+    item["MountLabel"] = "";
+    item["ProcessLabel"] = "";
+    item["AppArmorProfile"] = "";
+    item["EffectiveCaps"] = caps;
+    item["BoundingCaps"] = bounding;
+    item["ExecIDs"] = ojson::array();
+    item["GraphDriver"] = graph;
+    item["Mounts"] = inspect_mounts(c);
+    item["Dependencies"] = ojson::array();
+    item["NetworkSettings"] = network;
+    item["Namespace"] = "";
+    item["IsInfra"] = false;
+    item["IsService"] = false;
+    if (inspect_options.size) {
+      ContainerSize size = container_size(settings, store, c);
+      item["SizeRw"] = size.rw;
+      item["SizeRootFs"] = size.root_fs;
+    }
+    item["Config"] = config;
+    item["HostConfig"] = host;
+    report.data.push_back(std::move(item));
   }
   return report;
 }

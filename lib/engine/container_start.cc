@@ -11,8 +11,10 @@
 
 #include "lib/container/container.h"
 #include "lib/engine/container_internal.h"
+#include "lib/engine/container_terminal.h"
 #include "lib/engine/image_reports.h"
 #include "lib/engine/store_access.h"
+#include "lib/engine/volume_internal.h"
 #include "lib/monitor/monitor.h"
 #include "lib/oci/spec.h"
 #include "lib/oci/mount_spec.h"
@@ -93,6 +95,7 @@ Result<int> wait_for_exit(int sync_fd, std::string& buffer, const container::Con
     if (!line) break;
     auto message = monitor::parse_sync_message(*line);
     if (message && message->type == monitor::SyncMessage::Type::Exit) return static_cast<int>(message->value);
+    if (message && message->type == monitor::SyncMessage::Type::Detached) return 0;
   }
   // The monitor went away without a word (killed): whatever it recorded is the answer.
   auto exit = monitor::read_exit_file(store.paths(id).exit_file);
@@ -187,7 +190,7 @@ void unmount_rootfs(const container::ContainerPaths& paths) {
 bool has_process(const container::Container& record) {
   using container::Status;
   return record.state.status == Status::Running || record.state.status == Status::Paused ||
-         record.state.status == Status::Stopping;
+         record.state.status == Status::Stopping || record.state.status == Status::Initialized;
 }
 
 std::string rootfs_dir(const container::Container& record, const container::ContainerPaths& paths) {
@@ -241,10 +244,12 @@ Result<int> start_container(const Settings& settings, std::string_view key, cons
   if (record.state.status == Status::Removing) {
     return fail(ErrorKind::InvalidState, fmt::format("container {} is being removed", record.id));
   }
+  if (record.state.status == Status::Initialized) return start_initialized(settings, store, record, std::move(lock), attach);
 
   storage::Store images = NOOK_TRY(open_store_read_only(settings));
   NOOK_TRY_VOID(mount_rootfs(settings, images, record, paths));
   ScopeExit unmount([&] { unmount_rootfs(paths); });
+  NOOK_TRY_VOID(prepare_container_mounts(settings, record, rootfs_dir(record, paths)));
   (void)::unlink(paths.exit_file.c_str());
 
   monitor::Options options;
@@ -257,13 +262,18 @@ Result<int> start_container(const Settings& settings, std::string_view key, cons
   options.log_max_size = record.log_max_size;
   options.exit_file = paths.exit_file;
   options.interactive = attach.attach && attach.interactive;
+  options.keep_stdin = record.interactive;
   options.terminal = record.tty;
+  if (attach.attach && attach.interactive) options.detach_keys = NOOK_TRY(detach_sequence_text(attach.detach_keys));
   options.attached = attach.attach;
   options.sync_fd = 3;
+  options.wait_for_start = attach.init_only;
   // finish_container needs the graph root; the monitor passes it back through the exit command.
   std::vector<std::string> argv = {"nook", "--root", settings.config.graph_root, "internal", "monitor"};
   for (std::string& arg : monitor::to_args(options)) argv.push_back(std::move(arg));
 
+  // Raw before the container can print its first prompt (what is typed early is not echoed twice).
+  if (record.tty && attach.attach && attach.interactive && attach.on_terminal) attach.on_terminal();
   sys::Pipe sync = NOOK_TRY(sys::Pipe::create());
   sys::SpawnOptions spawn;
   spawn.argv = std::move(argv);
@@ -296,10 +306,11 @@ Result<int> start_container(const Settings& settings, std::string_view key, cons
     return fail(ErrorKind::Internal, fmt::format("unexpected message from the monitor: {}", *line));
   }
   pid_t pid = static_cast<pid_t>(message.value);
-  record.state.status = Status::Running;
+  record.state.status = attach.init_only ? Status::Initialized : Status::Running;
   record.state.pid = pid;
-  record.state.started_at = format_rfc3339_nano(now());
+  if (!attach.init_only) record.state.started_at = format_rfc3339_nano(now());
   record.state.error.clear();
+  record.state.stopped_by_user = false;
   if (auto stat = sys::process_stat(pid)) {
     record.state.monitor_pid = stat->ppid;
     if (auto monitor_stat = sys::process_stat(stat->ppid)) record.state.monitor_start_time = monitor_stat->start_time;
@@ -308,6 +319,8 @@ Result<int> start_container(const Settings& settings, std::string_view key, cons
   unmount.dismiss();  // the mount lives on in the monitor's namespace
   lock.unlock();
   if (!attach.attach) return 0;
+  std::optional<WinchForwarder> winch;
+  if (record.tty) winch.emplace(record.state.monitor_pid);
   return wait_for_exit(sync.read.get(), buffer, store, record.id, pid, attach.sig_proxy);
 }
 
@@ -319,27 +332,32 @@ Result<int> run_container(const Settings& settings, const ContainerCreateOptions
   if (!started && options.rm) {
     RemoveOptions remove;
     remove.force = true;
+    remove.volumes = true;
     (void)remove_containers(settings, {id}, remove);
   }
   return started;
 }
 
 Result<void> finish_container(const std::string& graph_root, const std::string& id, int exit_code,
-                              int64_t exited_at_ns, bool oom_killed) {
+                              int64_t exited_at_ns, bool oom_killed, const std::string& runtime_state_root) {
   container::ContainerStore store = NOOK_TRY(container::ContainerStore::open(graph_root, false));
   container::ContainerPaths paths = store.paths(id);
   sys::FileLock lock = NOOK_TRY(store.lock(id));
   container::Container record = NOOK_TRY(store.find(id));
-  unmount_rootfs(paths);
   record.state.status = container::Status::Exited;
   record.state.pid = 0;
   record.state.monitor_pid = 0;
   record.state.exit_code = exit_code;
   record.state.oom_killed = oom_killed;
   record.state.finished_at = format_rfc3339_nano(timestamp_from_ns(exited_at_ns));
+  // --restart: a new monitor runs it again on the same root file system mount.
+  if (!record.auto_remove && NOOK_TRY(restart_per_policy(graph_root, runtime_state_root, store, record))) return {};
+  unmount_rootfs(paths);
   if (record.auto_remove) {
     lock.unlock();
-    return store.remove(id);
+    NOOK_TRY_VOID(store.remove(id));
+    remove_anonymous_volumes(graph_root, record);  // --rm takes the anonymous volumes along
+    return {};
   }
   return store.update(record);
 }

@@ -59,6 +59,10 @@ struct ContainerCreateOptions {
   std::string runtime;
   std::string umask;
   bool replace = false;
+  std::vector<std::string> volumes;       // -v [SRC:]DST[:OPTS] (lib/oci/mount_spec.h)
+  std::vector<std::string> mounts;        // --mount type=...,...
+  std::vector<std::string> tmpfs;         // --tmpfs DST[:OPTS]
+  std::vector<std::string> volumes_from;  // --volumes-from CTR[:ro|rw|z|Z]
   PullOptions pull_options;  // --tls-verify, --creds, ... for the pull
 };
 
@@ -74,6 +78,11 @@ struct AttachOptions {
   bool attach = false;       // foreground: wait for the exit and return its code
   bool interactive = false;  // relay stdin
   bool sig_proxy = true;
+  bool init_only = false;  // `nook init`: the process is created, the program starts with a later start
+  std::optional<std::string> detach_keys;  // --detach-keys (unset: ctrl-p,ctrl-q; from a terminal only)
+  // A -t container attached to our terminal: called once it runs, to put our terminal in raw mode
+  // (cmd/ owns the terminal). A detach returns 0 with the container still running.
+  std::function<void()> on_terminal;
 };
 
 // Starts a created or exited container. With attach, returns the container's exit code after it
@@ -88,8 +97,10 @@ struct AttachOptions {
 
 // Called by the monitor (in its process, inside the user namespace) once the container exited:
 // records the exit and, for --rm containers, removes the container. `graph_root` is all it knows.
+// `runtime_state_root` (the monitor's) lets the restart policy start a new monitor.
 [[nodiscard]] Result<void> finish_container(const std::string& graph_root, const std::string& id, int exit_code,
-                                            int64_t exited_at_ns, bool oom_killed);
+                                            int64_t exited_at_ns, bool oom_killed,
+                                            const std::string& runtime_state_root = "");
 
 // --- stop / kill / rm / wait: one result per container named, in order.
 struct ContainerResult {
@@ -137,6 +148,7 @@ struct PsOptions {
   bool no_trunc = false;
   std::vector<std::string> filters;
   std::string sort = "created";
+  bool size = false;  // --size: the writable layer's size and the image's ("virtual")
 };
 struct PsReport {
   nlohmann::json rows = nlohmann::json::array();  // template fields: ID, Image, Command, Created, Status, Names, ...
@@ -147,12 +159,18 @@ struct PsReport {
 std::map<std::string, std::string> ps_headers();
 
 // --- inspect
+// podman's InspectContainerData, keys in podman's order.
 struct ContainerInspectReport {
-  nlohmann::json data = nlohmann::json::array();
+  nlohmann::ordered_json data = nlohmann::ordered_json::array();
   std::vector<Error> errors;
 };
+struct ContainerInspectOptions {
+  bool size = false;    // --size: SizeRw and SizeRootFs
+  bool latest = false;  // --latest: the newest container instead of keys
+};
 [[nodiscard]] Result<ContainerInspectReport> inspect_containers(const Settings& settings,
-                                                                const std::vector<std::string>& keys);
+                                                                const std::vector<std::string>& keys,
+                                                                const ContainerInspectOptions& options = {});
 [[nodiscard]] Result<bool> container_exists(const Settings& settings, std::string_view key);
 
 // --- logs

@@ -15,11 +15,15 @@
 
 #include "lib/config/config.h"
 #include "lib/config/environment.h"
+#include "lib/engine/container_fs.h"
+#include "lib/engine/container_exec.h"
+#include "lib/engine/container_verbs.h"
 #include "lib/engine/containers.h"
 #include "lib/engine/images.h"
 #include "lib/engine/login.h"
 #include "lib/engine/pull.h"
 #include "lib/engine/transfer.h"
+#include "lib/engine/volumes.h"
 #include "lib/util/error.h"
 
 namespace nook::engine {

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "lib/container/container.h"
 #include "lib/engine/engine.h"
 #include "lib/engine/image_reports.h"
 #include "lib/engine/store_access.h"
@@ -624,9 +625,30 @@ Result<void> untag_image(const Settings& settings, std::string_view image_name, 
 
 namespace {
 
+// Containers that use images (by image id) and the layers they stand on: an image a container
+// uses is not removed (podman's "image is in use by a container"), nor are its layers.
+struct ContainerUse {
+  std::multimap<std::string, std::string> by_image;  // image id -> container id
+  std::set<std::string, std::less<>> layers;
+};
+
+Result<ContainerUse> container_use(const Settings& settings) {
+  ContainerUse use;
+  container::ContainerStore containers = NOOK_TRY(container::ContainerStore::open(settings.config.graph_root, true));
+  std::vector<container::Container> all = NOOK_TRY(containers.list());
+  for (const container::Container& c : all) {
+    use.by_image.emplace(c.image_id, c.id);
+    use.layers.insert(c.layers.begin(), c.layers.end());
+  }
+  return use;
+}
+
 // libimage's removeRecursive for one (image, referenced-by) pair. Appends to the report.
+// `before_delete` runs when the image is about to be deleted (not just untagged).
 Result<void> remove_one(Store& store, const std::string& id, const std::string& referenced_by, bool force,
-                        std::set<std::string>& removed, RemoveImagesReport& report) {
+                        std::set<std::string>& removed, RemoveImagesReport& report,
+                        const std::function<Result<void>(const std::string&)>& before_delete,
+                        const std::function<bool(std::string_view)>& layer_in_use) {
   if (removed.contains(id)) return {};
   ImageRecord record = NOOK_TRY(store.find_image(id));
   size_t num_names = record.names.size();
@@ -650,7 +672,8 @@ Result<void> remove_one(Store& store, const std::string& id, const std::string& 
       if (!record.names.empty()) return {};
     }
   }
-  storage::RemoveReport removal = NOOK_TRY(store.remove_image(record.id));
+  NOOK_TRY_VOID(before_delete(record.id));
+  storage::RemoveReport removal = NOOK_TRY(store.remove_image(record.id, layer_in_use));
   for (const std::string& name : record.names) report.untagged.push_back(name);
   report.deleted.push_back(record.id);
   removed.insert(record.id);
@@ -702,10 +725,35 @@ Result<RemoveImagesReport> remove_images(const Settings& settings, const std::ve
     }
   }
   std::set<std::string> removed;
+  ContainerUse use = NOOK_TRY(container_use(settings));
+  // podman: without --force an image a container uses stays (exit 2); with it, its containers go
+  // first (stopped if running).
+  auto before_delete = [&](const std::string& image_id) -> Result<void> {
+    auto [first, last] = use.by_image.equal_range(image_id);
+    if (first == last) return {};
+    if (!options.force) {
+      return fail(ErrorKind::InvalidState,
+                  fmt::format("image used by {}: image is in use by a container: consider listing external "
+                              "containers and force-removing image",
+                              first->second));
+    }
+    std::vector<std::string> ids;
+    for (auto it = first; it != last; ++it) ids.push_back(it->second);
+    RemoveOptions remove;
+    remove.force = true;
+    std::vector<ContainerResult> results = NOOK_TRY(remove_containers(settings, ids, remove));
+    for (const ContainerResult& r : results) {
+      if (r.error) return fail(*r.error);
+    }
+    use = NOOK_TRY(container_use(settings));
+    return {};
+  };
+  auto layer_in_use = [&](std::string_view layer) { return use.layers.contains(layer); };
   for (auto& [id, refs] : to_delete) {
     if (refs.empty()) refs.push_back("");
     for (const std::string& ref : refs) {
-      auto done = remove_one(store, id, ref, options.force || options.all, removed, report);
+      auto done = remove_one(store, id, ref, options.force || options.all, removed, report, before_delete,
+                             layer_in_use);
       if (!done) report.errors.push_back(done.error());
     }
   }
@@ -720,13 +768,17 @@ Result<std::vector<std::string>> prune_images(const Settings& settings, const Pr
   if (!options.all) filters.push_back({"dangling", "true", false});
   Store store = NOOK_TRY(open_store(settings));
   std::vector<std::string> out;
+  // Images containers use are never pruned (podman), nor the layers under them.
+  ContainerUse use = NOOK_TRY(container_use(settings));
+  auto layer_in_use = [&](std::string_view layer) { return use.layers.contains(layer); };
   // As podman: repeat until nothing more goes (removing an image can leave a dangling parent).
   for (int round = 0; round < 1000; ++round) {
     std::vector<ImageRecord> all = NOOK_TRY(store.images());
+    std::erase_if(all, [&](const ImageRecord& r) { return use.by_image.contains(r.id); });
     std::vector<ImageFacts> victims = NOOK_TRY(filter_images(store, settings, all, filters));
     if (victims.empty()) break;
     for (const ImageFacts& victim : victims) {
-      NOOK_TRY(store.remove_image(victim.record.id));
+      NOOK_TRY(store.remove_image(victim.record.id, layer_in_use));
       out.push_back(victim.record.id);
     }
   }

@@ -9,7 +9,6 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -70,28 +69,6 @@ std::string temp_parent(const Settings& settings) {
 void report_line(PullProgress* progress, std::string_view text) {
   if (progress != nullptr) progress->line(text);
 }
-
-// --- sha256 of a stream
-
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr); }
-  void update(const char* data, size_t n) { EVP_DigestUpdate(ctx_.get(), data, n); }
-  image::Digest finish() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx_.get(), md, &len);
-    std::string hex;
-    for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
-    return image::Digest{"sha256", hex};
-  }
-
- private:
-  struct Free {
-    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-  };
-  std::unique_ptr<EVP_MD_CTX, Free> ctx_;
-};
 
 struct LocalImage {
   ImageRecord record;
@@ -161,7 +138,7 @@ Result<Spooled> spool_compressed(const Store& store, const LayerRecord& layer, C
   Spooled out;
   out.path = fmt::format("{}/{}.{}", dir, layer.diff_id.hex, codec == Codec::Gzip ? "gz" : "zst");
   sys::UniqueFd fd = NOOK_TRY(sys::open_file(out.path, O_WRONLY | O_CREAT | O_TRUNC, 0600));
-  Sha256 hash;
+  image::Sha256 hash;
   std::string buf(kChunk, '\0');
   auto emit = [&](const char* p, size_t n) -> Result<void> {
     hash.update(p, n);

@@ -37,10 +37,17 @@ std::vector<std::string> command_env(const Settings& settings) {
   std::vector<std::string> env;
   for (const auto& [name, value] : settings.env.vars) {
     if (name == "CONTAINERS_GRAPHROOT" || name == "CONTAINERS_RUNROOT") continue;
+    if (name == "NOOK_ROOT" || name == "NOOK_RUNROOT" || name == "_NOOK_ROOTLESS_UID") continue;
     env.push_back(name + "=" + value);
   }
   env.push_back("CONTAINERS_GRAPHROOT=" + settings.config.graph_root);
   env.push_back("CONTAINERS_RUNROOT=" + settings.config.run_root);
+  // A nook run inside (`nook mount`) stays rootless and uses the same store (config::Environment).
+  if (settings.env.rootless()) {
+    env.push_back("NOOK_ROOT=" + settings.config.graph_root);
+    env.push_back("NOOK_RUNROOT=" + settings.config.run_root);
+    env.push_back(fmt::format("_NOOK_ROOTLESS_UID={}", settings.env.uid));
+  }
   return env;
 }
 

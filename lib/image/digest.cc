@@ -69,6 +69,25 @@ std::string sha256_hex(std::string_view data) {
   return to_hex(out.data(), size);
 }
 
+void Sha256::CtxDeleter::operator()(evp_md_ctx_st* ctx) const { EVP_MD_CTX_free(ctx); }
+
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr); }
+Sha256::Sha256(Sha256&&) noexcept = default;
+Sha256& Sha256::operator=(Sha256&&) noexcept = default;
+Sha256::~Sha256() = default;
+
+void Sha256::update(const char* data, size_t size) {
+  if (size > 0) EVP_DigestUpdate(ctx_.get(), data, size);
+}
+
+Digest Sha256::finish() {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(ctx_.get(), out.data(), &size);
+  EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
+  return Digest{"sha256", to_hex(out.data(), size)};
+}
+
 void DigestVerifier::CtxDeleter::operator()(evp_md_ctx_st* ctx) const { EVP_MD_CTX_free(ctx); }
 
 DigestVerifier::DigestVerifier(Digest expected, int64_t expected_size, std::unique_ptr<evp_md_ctx_st, CtxDeleter> ctx)

@@ -33,6 +33,26 @@ struct Digest {
 // Lower-case hex SHA-256 of `data`.
 std::string sha256_hex(std::string_view data);
 
+// SHA-256 of a stream of bytes (a layer tar being written, a file being copied). Move-only.
+class Sha256 {
+ public:
+  Sha256();
+  Sha256(Sha256&&) noexcept;
+  Sha256& operator=(Sha256&&) noexcept;
+  ~Sha256();
+
+  void update(const char* data, size_t size);
+  void update(std::string_view data) { update(data.data(), data.size()); }
+  // The digest of everything fed so far; the hasher starts over afterwards.
+  Digest finish();
+
+ private:
+  struct CtxDeleter {
+    void operator()(evp_md_ctx_st* ctx) const;
+  };
+  std::unique_ptr<evp_md_ctx_st, CtxDeleter> ctx_;
+};
+
 // Hashes a blob as it streams in and checks it against the digest and size the descriptor promised.
 // Move-only; not thread-safe; owns an OpenSSL context (freed on destruction).
 class DigestVerifier {

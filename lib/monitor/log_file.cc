@@ -349,11 +349,6 @@ Result<void> LogWriter::write(LogStream stream, std::string_view data, const Log
   return flush();
 }
 
-Result<void> LogWriter::sync() {
-  if (::fsync(fd_.get()) < 0) return fail(Error::from_errno("fsync", path_));
-  return {};
-}
-
 // --- LogReader ------------------------------------------------------------------------------
 
 Result<int64_t> find_tail_offset(int fd, int64_t tail) {

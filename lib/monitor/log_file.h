@@ -85,9 +85,6 @@ class LogWriter {
     return write(stream, data, log_time_now());
   }
 
-  // fsync(2) the current file (the monitor calls it when the container has exited).
-  [[nodiscard]] Result<void> sync();
-
   const std::string& path() const { return path_; }
   int64_t size() const { return size_; }  // bytes in the current file
 

@@ -5,6 +5,7 @@
 #include "lib/monitor/monitor.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -25,8 +26,10 @@
 #include <cstring>
 #include <optional>
 
+#include "lib/monitor/attach.h"
 #include "lib/monitor/log_file.h"
 #include "lib/runtime/runtime.h"
+#include "lib/runtime/terminal.h"
 #include "lib/sys/fd.h"
 #include "lib/sys/file.h"
 #include "lib/sys/proc.h"
@@ -95,6 +98,7 @@ std::string format_sync_message(const SyncMessage& message) {
     case SyncMessage::Type::Pid: json = {{"pid", message.value}}; break;
     case SyncMessage::Type::Exit: json = {{"exit", message.value}}; break;
     case SyncMessage::Type::Error: json = {{"error", message.error}, {"kind", message.error_kind}}; break;
+    case SyncMessage::Type::Detached: json = {{"detached", true}}; break;
   }
   // Invalid UTF-8 in an error message (a path) is replaced rather than aborting the dump.
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -117,6 +121,10 @@ Result<SyncMessage> parse_sync_message(std::string_view line) {
     message.value = *code;
     return message;
   }
+  if (json.contains("detached")) {
+    message.type = SyncMessage::Type::Detached;
+    return message;
+  }
   auto error = json.find("error");
   if (error != json.end() && error->is_string()) {
     message.type = SyncMessage::Type::Error;
@@ -125,7 +133,8 @@ Result<SyncMessage> parse_sync_message(std::string_view line) {
     if (kind != json.end() && kind->is_string()) message.error_kind = kind->get<std::string>();
     return message;
   }
-  return fail(ErrorKind::Corrupt, fmt::format("monitor message {:?} has no \"pid\", \"exit\" or \"error\"", line));
+  return fail(ErrorKind::Corrupt,
+              fmt::format("monitor message {:?} has no \"pid\", \"exit\", \"detached\" or \"error\"", line));
 }
 
 Error sync_error(const SyncMessage& message) {
@@ -151,10 +160,13 @@ std::vector<std::string> to_args(const Options& options) {
   if (options.log_max_size > 0) add("--log-max-size", std::to_string(options.log_max_size));
   add("--exit-file", options.exit_file);
   add("--pid-file", options.pid_file);
+  add("--detach-keys", options.detach_keys);
   if (options.sync_fd >= 0) add("--sync-fd", std::to_string(options.sync_fd));
   if (options.interactive) args.emplace_back("--interactive");
+  if (options.keep_stdin) args.emplace_back("--keep-stdin");
   if (options.terminal) args.emplace_back("--terminal");
   if (options.attached) args.emplace_back("--attached");
+  if (options.wait_for_start) args.emplace_back("--wait-for-start");
   return args;
 }
 
@@ -175,12 +187,20 @@ Result<Options> from_args(const std::vector<std::string>& args) {
       options.interactive = true;
       continue;
     }
+    if (arg == "--keep-stdin") {
+      options.keep_stdin = true;
+      continue;
+    }
     if (arg == "--terminal") {
       options.terminal = true;
       continue;
     }
     if (arg == "--attached") {
       options.attached = true;
+      continue;
+    }
+    if (arg == "--wait-for-start") {
+      options.wait_for_start = true;
       continue;
     }
     std::string_view flag = arg;
@@ -212,6 +232,8 @@ Result<Options> from_args(const std::vector<std::string>& args) {
       options.exit_file = value;
     } else if (flag == "--pid-file") {
       options.pid_file = value;
+    } else if (flag == "--detach-keys") {
+      options.detach_keys = value;
     } else if (flag == "--sync-fd") {
       options.sync_fd = static_cast<int>(NOOK_TRY(integer(flag, value)));
     } else {
@@ -247,6 +269,7 @@ Result<void> validate(const Options& options) {
   if (options.terminal && options.log_driver == "passthrough") {
     return bad("the passthrough log driver cannot be used with a terminal");
   }
+  NOOK_TRY(parse_detach_keys(options.detach_keys));
   return {};
 }
 
@@ -256,32 +279,6 @@ void send_sync(int sync_fd, const SyncMessage& message) {
   if (sync_fd < 0) return;
   auto written = sys::write_all(sync_fd, format_sync_message(message));
   if (!written) NOOK_DEBUG(Monitor, "sync message not delivered: {}", written.error().message());
-}
-
-// recvmsg(2) of one SCM_RIGHTS descriptor (the pty master the runtime sends over the console socket).
-// TODO(lead): move to lib/sys/socket.cc with the sending side once that file exists.
-Result<sys::UniqueFd> receive_fd(int socket) {
-  char byte = 0;
-  struct iovec iov {&byte, 1};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  struct msghdr msg {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n;
-  do {
-    n = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return fail(Error::from_errno("recvmsg", "console socket"));
-  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
-      int fd = -1;
-      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-      return sys::UniqueFd(fd);
-    }
-  }
-  return fail(ErrorKind::System, "the runtime sent no terminal on the console socket");
 }
 
 // A closed fd 0, 1 or 2 would be handed out by the next open/pipe and then be mistaken for the
@@ -313,6 +310,7 @@ Result<sys::UniqueFd> make_signalfd() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGCHLD);
+  sigaddset(&set, SIGWINCH);
   for (int sig : kForwardedSignals) sigaddset(&set, sig);
   if (::sigprocmask(SIG_BLOCK, &set, nullptr) < 0) return fail(Error::from_errno("sigprocmask"));
   struct sigaction ignore {};
@@ -349,7 +347,7 @@ Result<Stdio> make_stdio(const Options& options) {
     stdio.err_child = NOOK_TRY(sys::dup_fd(2));
     return stdio;
   }
-  if (options.interactive) {
+  if (options.interactive || options.keep_stdin) {
     auto pipe = NOOK_TRY(sys::Pipe::create());
     stdio.in_child = std::move(pipe.read);
     stdio.in = std::move(pipe.write);
@@ -421,6 +419,7 @@ Result<sys::ChildProcess> create_external(const Options& options, const Stdio& s
   // Our child now; own it so that an error below kills it.
   auto pidfd = sys::pidfd_open(pid);
   sys::ChildProcess container(pid, pidfd ? std::move(*pidfd) : sys::UniqueFd());
+  if (options.wait_for_start) return container;  // `nook init`: the engine runs `RUNTIME start` later
   std::vector<std::string> start = base;
   start.insert(start.end(), {"start", options.id});
   auto capture = NOOK_TRY(sys::run_capture(sys::SpawnOptions{.argv = start, .parent_death_signal = SIGKILL},
@@ -434,6 +433,14 @@ Result<sys::ChildProcess> create_external(const Options& options, const Stdio& s
   return container;
 }
 
+// The size of the terminal the foreground command attached us to (its fd 0, else 1 or 2).
+std::optional<oci::ConsoleSize> attached_window_size() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (auto size = runtime::window_size(fd)) return size;
+  }
+  return std::nullopt;
+}
+
 Result<sys::ChildProcess> create_container(const Options& options, const Stdio& stdio) {
   if (!options.runtime.empty()) return create_external(options, stdio);
   runtime::CreateOptions create;
@@ -442,8 +449,9 @@ Result<sys::ChildProcess> create_container(const Options& options, const Stdio& 
   create.state_root = options.runtime_state_root;
   create.stdio = stdio.for_runtime();
   create.console_socket = stdio.console_theirs ? stdio.console_theirs.get() : -1;
-  create.wait_for_start = false;
+  create.wait_for_start = options.wait_for_start;
   create.pid_file = options.pid_file;
+  if (options.terminal && options.attached) create.console_size = attached_window_size();
   return runtime::create(create);
 }
 
@@ -452,19 +460,25 @@ Result<sys::ChildProcess> create_container(const Options& options, const Stdio& 
 // Buffers in static storage: the detached monitor has one of each, and untouched pages cost nothing.
 char g_out_buffer[kChunk];
 char g_in_buffer[kChunk];
+char g_client_buffer[kChunk];
 
-enum Token : uint64_t { kSignal, kOut, kErr, kStdin, kStdinWritable };
+enum Token : uint64_t { kSignal, kOut, kErr, kStdin, kStdinWritable, kAttachListen, kClientBase = 1000 };
+constexpr size_t kMaxClients = 16;
 
 class Relay {
  public:
   Relay(const Options& options, int epoll_fd, std::optional<LogWriter> writer)
-      : options_(options), epoll_(epoll_fd), writer_(std::move(writer)) {}
+      : options_(options), epoll_(epoll_fd), writer_(std::move(writer)), attached_(options.attached),
+        matcher_(parse_detach_keys(options.detach_keys).value_or("")) {}
 
   sys::UniqueFd out, err;     // container output (err empty with a terminal)
   sys::UniqueFd in;           // container input (for a terminal: a dup of the master)
   bool stdin_open = false;    // fd 0 still relayed
+  int master = -1;            // terminal: the pty master (borrowed from `out`)
+  sys::UniqueFd listener;     // the attach socket
+  std::function<void()> on_detach;
 
-  Result<void> watch(int fd, Token token, uint32_t events) {
+  Result<void> watch(int fd, uint64_t token, uint32_t events) {
     struct epoll_event ev {};
     ev.events = events;
     ev.data.u64 = token;
@@ -482,6 +496,11 @@ class Relay {
   Result<void> start_stdin() {
     if (!options_.interactive || !in) return {};
     stdin_open = true;
+    // Detach keys only from a terminal: a pipe's bytes reach the container unchanged.
+    if (matcher_.enabled() && attached_ && ::isatty(0) == 1) {
+      detach_active_ = true;
+      use_splice_ = false;
+    }
     auto watched = watch(0, kStdin, EPOLLIN);
     if (!watched) {
       // A regular file (or /dev/null) cannot be polled: it is always readable, so pump it
@@ -517,7 +536,8 @@ class Relay {
       }
       if (in_pending_ == 0) {
         if (!stdin_always_ready_ && round > 0 && !readable(0)) return;
-        ssize_t n = ::read(0, g_in_buffer, sizeof g_in_buffer);
+        // Room for the held-back bytes of a partial detach sequence.
+        ssize_t n = ::read(0, g_in_buffer, sizeof g_in_buffer - 64);
         if (n < 0) {
           if (errno == EINTR) continue;
           if (errno == EAGAIN) return;
@@ -526,6 +546,18 @@ class Relay {
         if (n == 0) return close_stdin("end of input");
         in_offset_ = 0;
         in_pending_ = static_cast<size_t>(n);
+        if (detach_active_) {
+          filtered_.clear();
+          bool typed = matcher_.feed(std::string_view(g_in_buffer, static_cast<size_t>(n)), filtered_);
+          std::memcpy(g_in_buffer, filtered_.data(), filtered_.size());
+          in_pending_ = filtered_.size();
+          if (typed) {
+            if (in_pending_ > 0) (void)write_blocking(in.get(), std::string_view(g_in_buffer, in_pending_));
+            in_pending_ = 0;
+            return detach();
+          }
+          if (in_pending_ == 0) return;
+        }
       }
       ssize_t w = ::write(in.get(), g_in_buffer + in_offset_, in_pending_);
       if (w < 0) {
@@ -564,8 +596,9 @@ class Relay {
         auto logged = writer_->write(stream, data);
         if (!logged) NOOK_WARN(Monitor, "container log: {}", logged.error().message());
       }
+      broadcast(stream == LogStream::Stdout ? AttachType::Stdout : AttachType::Stderr, data);
       int target = stream == LogStream::Stdout ? 1 : 2;
-      if (options_.attached && !attached_broken_[target - 1]) {
+      if (attached_ && !attached_broken_[target - 1]) {
         auto copied = sys::write_all(target, data);
         if (!copied) {
           NOOK_DEBUG(Monitor, "fd {} gone: {}", target, copied.error().message());
@@ -591,15 +624,133 @@ class Relay {
     pump_stdin();
   }
 
-  void finish() {
-    if (writer_) {
-      auto synced = writer_->sync();
-      if (!synced) NOOK_DEBUG(Monitor, "{}", synced.error().message());
+  // --- the attach socket
+  void accept_clients() {
+    for (;;) {
+      int fd = ::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd < 0) {
+        if (errno == EINTR) continue;
+        return;
+      }
+      sys::UniqueFd client(fd);
+      if (clients_.size() >= kMaxClients || !watch(fd, kClientBase + static_cast<uint64_t>(fd), EPOLLIN)) {
+        NOOK_DEBUG(Monitor, "attach: refusing a client");
+        continue;
+      }
+      NOOK_DEBUG(Monitor, "attach: client on fd {}", fd);
+      int size = 1 << 20;
+      ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+      clients_.push_back(std::move(client));
     }
+  }
+
+  void on_client(int fd) {
+    for (;;) {
+      ssize_t n = ::recv(fd, g_client_buffer, sizeof g_client_buffer, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) return;
+      if (n <= 0) return remove_client(fd);
+      auto message = decode_attach(std::string_view(g_client_buffer, static_cast<size_t>(n)));
+      if (!message) {
+        NOOK_DEBUG(Monitor, "{}", message.error().message());
+        return remove_client(fd);
+      }
+      switch (message->type) {
+        case AttachType::Stdin:
+          if (in && !write_blocking(in.get(), message->payload)) close_stdin("the container closed its stdin");
+          break;
+        case AttachType::StdinClose:
+          if (in && !options_.terminal) close_stdin("an attached client closed its input");
+          break;
+        case AttachType::Resize:
+          if (auto size = decode_resize(message->payload); size && master >= 0) {
+            (void)runtime::set_window_size(master, oci::ConsoleSize{size->rows, size->cols});
+          }
+          break;
+        default: break;
+      }
+    }
+  }
+
+  // SIGWINCH: the attached terminal changed its size.
+  void winch() {
+    if (master < 0 || !attached_) return;
+    if (auto size = attached_window_size()) (void)runtime::set_window_size(master, *size);
+  }
+
+  void send_exit(int code) {
+    std::string packet = encode_exit(code);
+    for (const sys::UniqueFd& client : clients_) {
+      struct pollfd p {client.get(), POLLOUT, 0};
+      ::poll(&p, 1, 1000);
+      ::send(client.get(), packet.data(), packet.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    clients_.clear();
+  }
+
+  // The log is not fsync'ed: that would add ~5 ms to every container's exit (conmon does not
+  // either); the page cache writes it out.
+  void finish() {
     NOOK_DEBUG(Monitor, "relayed {} bytes of stdin", stdin_bytes_);
   }
 
  private:
+  // Writes all of `data` to a non-blocking fd, waiting up to a second each time it is full.
+  static bool write_blocking(int fd, std::string_view data) {
+    while (!data.empty()) {
+      ssize_t w = ::write(fd, data.data(), data.size());
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) return false;
+        struct pollfd p {fd, POLLOUT, 0};
+        if (::poll(&p, 1, 1000) <= 0) return false;
+        continue;
+      }
+      data.remove_prefix(static_cast<size_t>(w));
+    }
+    return true;
+  }
+  // Output to every attach client; one that cannot keep up loses the chunk, one that is gone is
+  // dropped.
+  void broadcast(AttachType type, std::string_view data) {
+    if (clients_.empty()) return;
+    char type_byte = static_cast<char>(type);
+    for (size_t i = 0; i < clients_.size();) {
+      struct iovec iov[2] = {{&type_byte, 1}, {const_cast<char*>(data.data()), data.size()}};
+      struct msghdr msg {};
+      msg.msg_iov = iov;
+      msg.msg_iovlen = 2;
+      ssize_t n = ::sendmsg(clients_[i].get(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        int fd = clients_[i].get();
+        remove_client(fd);
+        continue;
+      }
+      if (n < 0) NOOK_DEBUG(Monitor, "attach: a slow client lost {} bytes", data.size());
+      ++i;
+    }
+  }
+  void remove_client(int fd) {
+    unwatch(fd);
+    std::erase_if(clients_, [fd](const sys::UniqueFd& c) { return c.get() == fd; });
+    NOOK_DEBUG(Monitor, "attach: client on fd {} gone", fd);
+  }
+  // The detach sequence was typed on the attached terminal: let go of it; the container goes on.
+  void detach() {
+    NOOK_DEBUG(Monitor, "detached from the terminal");
+    // fd 0 is no longer relayed; the container's input stays open for attach clients.
+    stdin_open = false;
+    if (!stdin_always_ready_) unwatch(0);
+    if (in) modify(in.get(), kStdinWritable, 0);
+    attached_ = false;
+    int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+      for (int fd = 0; fd <= 2; ++fd) ::dup2(null, fd);
+      ::close(null);
+    }
+    if (on_detach) on_detach();
+  }
+
   static bool readable(int fd) {
     struct pollfd p {fd, POLLIN, 0};
     return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP)) != 0;
@@ -633,6 +784,11 @@ class Relay {
   size_t in_offset_ = 0, in_pending_ = 0;
   uint64_t stdin_bytes_ = 0;
   bool attached_broken_[2] = {false, false};
+  bool attached_;
+  DetachMatcher matcher_;
+  bool detach_active_ = false;
+  std::string filtered_;
+  std::vector<sys::UniqueFd> clients_;
 };
 
 // Reaps every terminated child; returns the container's status once it is among them. Other
@@ -692,9 +848,10 @@ int monitor_main(const Options& options, const std::function<void(const ExitInfo
   Relay relay(options, epoll.get(), std::move(writer));
   auto setup = [&]() -> Result<void> {
     if (options.terminal) {
-      relay.out = NOOK_TRY(receive_fd(stdio->console_ours.get()));
+      relay.out = NOOK_TRY(runtime::receive_fd(stdio->console_ours.get()));
       NOOK_TRY_VOID(sys::set_nonblocking(relay.out.get(), true));
-      if (options.interactive) relay.in = NOOK_TRY(sys::dup_fd(relay.out.get()));
+      relay.master = relay.out.get();
+      if (options.interactive || options.keep_stdin) relay.in = NOOK_TRY(sys::dup_fd(relay.out.get()));
     } else {
       relay.out = std::move(stdio->out);
       relay.err = std::move(stdio->err);
@@ -704,8 +861,15 @@ int monitor_main(const Options& options, const std::function<void(const ExitInfo
     if (relay.out) NOOK_TRY_VOID(relay.watch(relay.out.get(), kOut, EPOLLIN));
     if (relay.err) NOOK_TRY_VOID(relay.watch(relay.err.get(), kErr, EPOLLIN));
     NOOK_TRY_VOID(relay.start_stdin());
+    if (auto listener = listen_attach_socket(options.bundle)) {
+      relay.listener = std::move(*listener);
+      NOOK_TRY_VOID(relay.watch(relay.listener.get(), kAttachListen, EPOLLIN));
+    } else {
+      NOOK_DEBUG(Monitor, "no attach socket: {}", listener.error().message());
+    }
     return {};
   };
+  relay.on_detach = [&] { send_sync(options.sync_fd, SyncMessage{.type = SyncMessage::Type::Detached}); };
   if (auto ready = setup(); !ready) {
     (void)container.signal(SIGKILL);
     return report_error(ready.error());
@@ -715,6 +879,9 @@ int monitor_main(const Options& options, const std::function<void(const ExitInfo
   pid_t pid = container.pid();
   NOOK_DEBUG(Monitor, "{}: container running as pid {}", options.id, pid);
   send_sync(options.sync_fd, SyncMessage{.type = SyncMessage::Type::Pid, .value = pid});
+  // The bundle's JSON, the seccomp compilation and the runtime's plan are freed: hand the heap
+  // back, so that the monitor's private memory stays small for the container's whole life.
+  ::malloc_trim(0);
 
   std::optional<sys::ExitStatus> status;
   struct epoll_event events[8];
@@ -733,6 +900,8 @@ int monitor_main(const Options& options, const std::function<void(const ExitInfo
             int sig = static_cast<int>(info.ssi_signo);
             if (sig == SIGCHLD) {
               if (auto exited = reap(container)) status = exited;
+            } else if (sig == SIGWINCH) {
+              relay.winch();
             } else if (container) {
               NOOK_DEBUG(Monitor, "forwarding signal {} to {}", sig, container.pid());
               (void)container.signal(sig);
@@ -744,7 +913,10 @@ int monitor_main(const Options& options, const std::function<void(const ExitInfo
         case kErr: relay.relay_output(relay.err, LogStream::Stderr, false); break;
         case kStdin: relay.pump_stdin(); break;
         case kStdinWritable: relay.on_stdin_writable(events[i].events); break;
-        default: break;
+        case kAttachListen: relay.accept_clients(); break;
+        default:
+          if (events[i].data.u64 >= kClientBase) relay.on_client(static_cast<int>(events[i].data.u64 - kClientBase));
+          break;
       }
     }
   }
@@ -757,8 +929,14 @@ int monitor_main(const Options& options, const std::function<void(const ExitInfo
   info.exit_code = status ? status->shell_code() : 255;
   info.exited_at_ns = log_time_now().ns;
   NOOK_DEBUG(Monitor, "{}: container exited with {}", options.id, info.exit_code);
-  auto written = sys::write_file_atomic(options.exit_file, to_json(info).dump() + "\n", 0600);
+  auto written = sys::write_file_atomic(options.exit_file, to_json(info).dump() + "\n", 0600,
+                                         sys::Durability::AtomicOnly);
   if (!written) NOOK_ERROR(Monitor, "writing the exit file: {}", written.error().message());
+  if (relay.listener) {
+    relay.listener.reset();
+    ::unlink((options.bundle + "/attach").c_str());
+  }
+  relay.send_exit(info.exit_code);
   if (on_exit) on_exit(info);
   send_sync(options.sync_fd, SyncMessage{.type = SyncMessage::Type::Exit, .value = info.exit_code});
   return 0;

@@ -14,6 +14,9 @@
 //   5. relays: container stdout/stderr -> the log (log_file.h), and, when `attached`, also to its
 //      own fds 1 and 2 (inherited from the `nook run` in the foreground); its fd 0 -> the
 //      container's stdin when `interactive` (EOF closes the container's stdin);
+//   5b. serves the attach socket <bundle>/attach (attach.h): output to every client, their input
+//      to the container, resize messages to the pty; with a terminal, SIGWINCH sent to the
+//      monitor copies the window size of its fd 0 (the attached terminal) to the pty;
 //   6. when the container exits: drains its output, writes the exit file atomically
 //      (ExitInfo as JSON), calls on_exit (the engine's cleanup: unmount, `--rm` removal), writes
 //      {"exit": N} on the sync fd (ignoring EPIPE: the CLI may be gone) and exits 0.
@@ -43,8 +46,15 @@ struct Options {
   std::string exit_file;          // written atomically when the container exits
   std::string pid_file;           // the container's pid, written once it runs (optional)
   bool interactive = false;       // -i: relay fd 0 to the container's stdin
+  // The container keeps an open stdin (a pipe, or the pty's input) even when fd 0 is not relayed,
+  // for clients of the attach socket (`run -di`, `create -i`).
+  bool keep_stdin = false;
   bool terminal = false;          // -t: a pty; process.terminal in the bundle must agree
   bool attached = false;          // copy the container's output to fds 1/2 as well
+  bool wait_for_start = false;    // `nook init`: create the process; the engine starts it later (OCI start)
+  // When fd 0 is a terminal and relayed: typing this sequence (attach.h syntax, "" = never)
+  // detaches: the monitor lets go of fds 0-2, reports Detached on the sync fd, and goes on.
+  std::string detach_keys;
   int sync_fd = -1;               // inherited write end of the sync pipe (-1: none)
 };
 
@@ -62,7 +72,7 @@ nlohmann::json to_json(const ExitInfo& info);
 
 // One message of the sync pipe (one JSON line each).
 struct SyncMessage {
-  enum class Type { Pid, Error, Exit } type = Type::Pid;
+  enum class Type { Pid, Error, Exit, Detached } type = Type::Pid;
   int64_t value = 0;        // the pid, or the exit code
   std::string error;        // Type::Error
   std::string error_kind;   // Type::Error: error_kind_name() of the kind

@@ -17,6 +17,7 @@
 #include "lib/runtime/process_attrs.h"
 #include "lib/runtime/rootfs.h"
 #include "lib/runtime/sync.h"
+#include "lib/runtime/terminal.h"
 #include "lib/sys/syscall.h"
 
 namespace nook::runtime {
@@ -159,10 +160,6 @@ void run_init(const InitContext& context) noexcept {
   if (!place_fds(context, error)) die(context, error, 125);
   if ((plan.clone_flags & CLONE_NEWUSER) != 0 && !become_root_in_new_userns(context, error)) die(context, error, 125);
   if (!enter_namespaces(plan, context.join_fds, error)) die(context, error, 125);
-  if (plan.terminal && ::setsid() < 0) {
-    set_error(error, ErrorKind::System, errno, "setsid");
-    die(context, error, 125);
-  }
 
   int rootfd = prepare_rootfs(plan, error);
   if (rootfd < 0) die(context, error, 125);
@@ -188,6 +185,8 @@ namespace {
 
 void finish_process(const InitContext& context, int proc_fd_dir, SyncRecord& error) {
   const Plan& plan = *context.plan;
+  // The pty comes from the container's devpts: after pivot_root (create) or setns (exec).
+  if (plan.terminal && !setup_terminal(context.console_fd, plan.uid, plan.console_size, error)) die(context, error, 125);
   if (!apply_rlimits(plan, error)) die(context, error, 125);
 
   // Without no_new_privs the filter needs CAP_SYS_ADMIN: load it while we still have it.
@@ -236,7 +235,11 @@ void run_exec_joiner(const InitContext& context) noexcept {
     die(context, error, 125);
   }
   if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (context.exec_dies_with_parent) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    } else if (!plan.terminal) {
+      ::setsid();
+    }
     if (!place_fds(context, error)) die(context, error, 125);
     finish_process(context, -1, error);
   }

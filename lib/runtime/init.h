@@ -16,6 +16,7 @@ struct InitContext {
   const SeccompProgram* seccomp = nullptr;
   int sync_fd = -1;     // our end of the SOCK_SEQPACKET pair
   int fifo_fd = -1;     // O_PATH of <state>/exec.fifo when waiting for start, else -1
+  int console_fd = -1;  // plan->terminal: the console socket the pty master is sent on (terminal.h)
   // The fds that become 0, 1, 2, 3, ... in the container (stdio, then preserve_fds); borrowed.
   std::vector<int> target_fds;
   // Every fd of ours is >= fd_floor (= target_fds.size()), so placing targets never clobbers them.
@@ -24,6 +25,9 @@ struct InitContext {
   int last_cap = 40;
   bool wait_for_start = false;
   bool parent_death_kill = true;  // PR_SET_PDEATHSIG(SIGKILL) while the parent sets us up
+  // exec(): false for a detached process (exec -d): it keeps running when the caller exits, in a
+  // session of its own.
+  bool exec_dies_with_parent = true;
   std::vector<char*> argv;  // null-terminated, pointing into plan->args
   std::vector<char*> envp;  // null-terminated, pointing into plan->env
 };

@@ -87,6 +87,7 @@ Result<void> plan_process(const oci::Process& process, Plan& plan) {
   plan.caps = NOOK_TRY(capability_sets(process.capabilities));
   plan.no_new_privs = process.no_new_privileges;
   plan.terminal = process.terminal;
+  plan.console_size = process.console_size;
   plan.cwd = process.cwd;
   plan.args = process.args;
   plan.env = process.env;

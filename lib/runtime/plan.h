@@ -91,6 +91,7 @@ struct Plan {
   CapSets caps;
   bool no_new_privs = false;
   bool terminal = false;
+  std::optional<oci::ConsoleSize> console_size;  // process.consoleSize, applied to the pty
 
   std::string cwd = "/";
   std::vector<std::string> args;

@@ -86,9 +86,10 @@ Result<sys::ChildProcess> create(const CreateOptions& options) {
   NOOK_TRY_VOID(validate_id(options.id));
   oci::Spec spec = NOOK_TRY(oci::load_spec(options.bundle));
   Plan plan = NOOK_TRY(make_plan(spec, options.bundle));
-  if (plan.terminal) {
-    return fail(ErrorKind::Unsupported, "process.terminal: nook's runtime does not support a terminal yet");
+  if (plan.terminal && options.console_socket < 0) {
+    return fail(ErrorKind::InvalidArgument, "process.terminal is set but no console socket was given");
   }
+  if (options.console_size) plan.console_size = options.console_size;
   if (spec.linux_.resources || !spec.linux_.cgroups_path.empty()) {
     NOOK_DEBUG(Cgroup, "container {:?}: linux.resources and cgroupsPath are ignored (no cgroup support yet)", options.id);
   }
@@ -98,7 +99,7 @@ Result<sys::ChildProcess> create(const CreateOptions& options) {
   }
   NOOK_TRY_VOID(check_bind_sources(plan));
   SeccompProgram seccomp;
-  if (spec.linux_.seccomp) seccomp = NOOK_TRY(compile_seccomp(*spec.linux_.seccomp));
+  if (spec.linux_.seccomp) seccomp = NOOK_TRY(compile_seccomp_cached(*spec.linux_.seccomp, seccomp_cache_dir(options.state_root)));
 
   // The state directory: its creation is the id's reservation.
   NOOK_TRY_VOID(sys::make_dirs(options.state_root, 0700));
@@ -122,6 +123,8 @@ Result<sys::ChildProcess> create(const CreateOptions& options) {
   sys::SocketPair sync = NOOK_TRY(sys::SocketPair::create(SOCK_SEQPACKET));
   sync.second = NOOK_TRY(above(std::move(sync.second), floor));
   sys::UniqueFd devnull = NOOK_TRY(above(NOOK_TRY(sys::open_file("/dev/null", O_RDWR)), floor));
+  sys::UniqueFd console;
+  if (plan.terminal) console = NOOK_TRY(sys::dup_fd(options.console_socket, floor));
   std::vector<sys::UniqueFd> joins;
   std::vector<int> join_fds;
   for (const auto& [flag, path] : plan.joins) {
@@ -142,6 +145,7 @@ Result<sys::ChildProcess> create(const CreateOptions& options) {
   context.seccomp = &seccomp;
   context.sync_fd = sync.second.get();
   context.fifo_fd = fifo.get();
+  context.console_fd = console.get();
   auto or_null = [&](int fd) { return fd >= 0 ? fd : devnull.get(); };
   context.target_fds = {or_null(options.stdio.in), or_null(options.stdio.out), or_null(options.stdio.err)};
   for (int fd : options.preserve_fds) context.target_fds.push_back(fd);
@@ -198,7 +202,8 @@ Result<sys::ChildProcess> create(const CreateOptions& options) {
       state.start_time = start.value_or(0);
       NOOK_TRY_VOID(write_state(options.state_root, state));
       if (!options.pid_file.empty()) {
-        NOOK_TRY_VOID(sys::write_file_atomic(options.pid_file, fmt::format("{}", pid), 0644));
+        NOOK_TRY_VOID(sys::write_file_atomic(options.pid_file, fmt::format("{}", pid), 0644,
+                                                  sys::Durability::AtomicOnly));
       }
       if (options.wait_for_start) break;
     }
@@ -271,12 +276,16 @@ Result<void> remove(std::string_view state_root, std::string_view id, bool force
   return sys::remove_all(state_dir(state_root, id));
 }
 
+std::string seccomp_cache_dir(std::string_view state_root) { return fmt::format("{}.seccomp", state_root); }
+
 Result<sys::ChildProcess> exec(const ExecOptions& options) {
   Plan plan = NOOK_TRY(make_process_plan(options.process));
-  if (plan.terminal) return fail(ErrorKind::Unsupported, "process.terminal: nook's runtime does not support a terminal yet");
+  if (plan.terminal && options.console_socket < 0) {
+    return fail(ErrorKind::InvalidArgument, "process.terminal is set but no console socket was given");
+  }
   if (options.container_pid <= 0) return fail(ErrorKind::InvalidArgument, "exec: no container process given");
   SeccompProgram seccomp;
-  if (options.seccomp) seccomp = NOOK_TRY(compile_seccomp(*options.seccomp));
+  if (options.seccomp) seccomp = NOOK_TRY(compile_seccomp_cached(*options.seccomp, options.seccomp_cache));
 
   // Every namespace of the container that differs from ours; the user namespace first.
   int floor = 3;
@@ -299,8 +308,12 @@ Result<sys::ChildProcess> exec(const ExecOptions& options) {
   sys::SocketPair sync = NOOK_TRY(sys::SocketPair::create(SOCK_SEQPACKET));
   sync.second = NOOK_TRY(above(std::move(sync.second), floor));
   sys::UniqueFd devnull = NOOK_TRY(above(NOOK_TRY(sys::open_file("/dev/null", O_RDWR)), floor));
+  sys::UniqueFd console;
+  if (plan.terminal) console = NOOK_TRY(sys::dup_fd(options.console_socket, floor));
 
   InitContext context;
+  context.console_fd = console.get();
+  context.exec_dies_with_parent = !options.detach;
   context.plan = &plan;
   context.seccomp = &seccomp;
   context.sync_fd = sync.second.get();

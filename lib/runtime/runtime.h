@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,12 +43,18 @@ struct CreateOptions {
   // process.terminal: the runtime creates a pty inside the container and sends its master over
   // this connected unix socket (SCM_RIGHTS), as runc's --console-socket. Borrowed.
   int console_socket = -1;
+  // The pty's window size, when known before the process starts (overrides process.consoleSize).
+  std::optional<oci::ConsoleSize> console_size;
   // false ("run"): create() returns once the process has called execve (or reports why it
   // could not). true ("create"): the process waits before execve until start(id).
   bool wait_for_start = false;
   std::string pid_file;  // when not empty, the init's pid is written there (atomically)
   std::vector<int> preserve_fds;  // extra fds passed as 3, 4, ... (borrowed, in order)
 };
+
+// Where create() keeps compiled seccomp filters for reuse: <state_root>.seccomp, beside the state
+// root, which holds nothing but containers.
+std::string seccomp_cache_dir(std::string_view state_root);
 
 // Creates the container. Errors from inside the container process come back with their kind:
 // CommandNotFound (exit 127: "executable file not found in $PATH" / no such file),
@@ -76,8 +83,12 @@ struct ExecOptions {
   pid_t container_pid = -1;  // the container's init
   oci::Process process;
   std::optional<oci::Seccomp> seccomp;  // the container's profile (from its bundle)
+  std::string seccomp_cache;            // compiled filters kept here (seccomp_cache_dir); "" = none
   Stdio stdio;
-  int console_socket = -1;
+  int console_socket = -1;  // process.terminal: where the pty master is sent (as CreateOptions)
+  // exec -d: the process does not die with the caller (no PR_SET_PDEATHSIG) and, without a
+  // terminal, gets a session of its own.
+  bool detach = false;
 };
 // The new process is a child of the caller; errors as for create().
 [[nodiscard]] Result<sys::ChildProcess> exec(const ExecOptions& options);

@@ -11,6 +11,9 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
+#include <functional>
+#include <optional>
 #include <memory>
 
 #include "lib/sys/fd.h"
@@ -133,6 +136,62 @@ Result<SeccompProgram> compile_seccomp(const oci::Seccomp& seccomp) {
   program.bpf = NOOK_TRY(sys::read_all(fd.get()));
   NOOK_DEBUG(Seccomp, "compiled {} rules into {} BPF instructions", seccomp.syscalls.size(),
              program.bpf.size() / sizeof(sock_filter));
+  return program;
+}
+
+std::string seccomp_cache_key(const oci::Seccomp& seccomp) {
+  const scmp_version* version = seccomp_version();
+  std::string key = fmt::format("libseccomp {}.{}.{}\ndefault {} {}\narch", version->major, version->minor,
+                                version->micro, seccomp.default_action, seccomp.default_errno_ret.value_or(~0u));
+  for (const std::string& arch : seccomp.architectures) key += " " + arch;
+  key += "\nflags";
+  for (const std::string& flag : seccomp.flags) key += " " + flag;
+  for (const oci::SeccompSyscall& rule : seccomp.syscalls) {
+    key += fmt::format("\n{} {}", rule.action, rule.errno_ret.value_or(~0u));
+    for (const std::string& name : rule.names) key += " " + name;
+    for (const oci::SeccompArg& a : rule.args) key += fmt::format(" [{} {} {} {}]", a.index, a.op, a.value, a.value_two);
+  }
+  return key;
+}
+
+namespace {
+
+// A cache file: "<key size> <flags>\n", the key, then the BPF program.
+std::string encode_cached(const std::string& key, const SeccompProgram& program) {
+  return fmt::format("{} {}\n", key.size(), program.flags) + key + program.bpf;
+}
+
+std::optional<SeccompProgram> decode_cached(std::string_view data, std::string_view key) {
+  size_t newline = data.find('\n');
+  if (newline == std::string_view::npos) return std::nullopt;
+  size_t key_size = 0;
+  unsigned flags = 0;
+  std::string_view header = data.substr(0, newline);
+  size_t space = header.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  auto [p1, e1] = std::from_chars(header.data(), header.data() + space, key_size);
+  auto [p2, e2] = std::from_chars(header.data() + space + 1, header.data() + header.size(), flags);
+  if (e1 != std::errc() || e2 != std::errc()) return std::nullopt;
+  data.remove_prefix(newline + 1);
+  if (key_size != key.size() || data.size() < key_size || data.substr(0, key_size) != key) return std::nullopt;
+  data.remove_prefix(key_size);
+  if (data.empty() || data.size() % sizeof(sock_filter) != 0) return std::nullopt;
+  return SeccompProgram{std::string(data), flags};
+}
+
+}  // namespace
+
+Result<SeccompProgram> compile_seccomp_cached(const oci::Seccomp& seccomp, const std::string& cache_dir) {
+  if (cache_dir.empty()) return compile_seccomp(seccomp);
+  std::string key = seccomp_cache_key(seccomp);
+  std::string path = fmt::format("{}/{:016x}.bpf", cache_dir, std::hash<std::string>{}(key));
+  if (auto cached = sys::read_file(path)) {
+    if (auto program = decode_cached(*cached, key)) return *program;
+  }
+  SeccompProgram program = NOOK_TRY(compile_seccomp(seccomp));
+  auto stored = sys::make_dirs(cache_dir, 0700);
+  if (stored) stored = sys::write_file_atomic(path, encode_cached(key, program), 0600, sys::Durability::AtomicOnly);
+  if (!stored) NOOK_DEBUG(Seccomp, "not caching the compiled filter: {}", stored.error().message());
   return program;
 }
 

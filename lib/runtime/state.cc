@@ -30,7 +30,8 @@ Result<void> write_state(std::string_view state_root, const ContainerState& stat
   nlohmann::json j = {{"id", state.id},           {"pid", state.pid},         {"startTime", state.start_time},
                       {"bundle", state.bundle},   {"rootfs", state.rootfs},   {"created", state.created},
                       {"annotations", state.annotations}};
-  return sys::write_file_atomic(fmt::format("{}/state.json", state_dir(state_root, state.id)), j.dump(), 0600);
+  return sys::write_file_atomic(fmt::format("{}/state.json", state_dir(state_root, state.id)), j.dump(), 0600,
+                                sys::Durability::AtomicOnly);
 }
 
 Result<ContainerState> read_state(std::string_view state_root, std::string_view id) {

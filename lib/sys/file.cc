@@ -102,7 +102,8 @@ Result<void> write_all(int fd, std::string_view data) {
   return {};
 }
 
-Result<void> write_file_atomic(std::string_view path, std::string_view data, mode_t mode) {
+Result<void> write_file_atomic(std::string_view path, std::string_view data, mode_t mode,
+                               Durability durability) {
   auto context = [&] { return fmt::format("writing {}", quote(path)); };
   size_t slash = path.rfind('/');
   std::string_view dir = slash == std::string_view::npos ? "." : path.substr(0, slash + 1);
@@ -124,7 +125,8 @@ Result<void> write_file_atomic(std::string_view path, std::string_view data, mod
   if (::fchmod(fd.get(), mode) < 0) {
     return fail(Error::from_errno("fchmod", quote(tmp_name)).context(context()));
   }
-  if (::fsync(fd.get()) < 0) {
+  bool durable = durability == Durability::Durable;
+  if (durable && ::fsync(fd.get()) < 0) {
     return fail(Error::from_errno("fsync", quote(tmp_name)).context(context()));
   }
   auto closed = fd.close();
@@ -134,6 +136,7 @@ Result<void> write_file_atomic(std::string_view path, std::string_view data, mod
     return fail(Error::from_errno("rename", quote(tmp_name)).context(context()));
   }
   tmp.commit();
+  if (!durable) return {};
 
   // Make the rename itself durable. Some file systems cannot fsync a directory (EINVAL); the
   // data is in place regardless, so only real I/O errors are reported.

@@ -39,13 +39,21 @@ namespace nook::sys {
 // ignore SIGPIPE or to block it).
 [[nodiscard]] Result<void> write_all(int fd, std::string_view data);
 
+// Whether write_file_atomic() waits for the disk. Durable fsyncs the file and its directory
+// (about 5 ms each on this machine's ext4): for the image store, which must survive a power cut.
+// AtomicOnly still replaces by rename, so readers never see a mix, but a crash may lose the
+// newest version: for container state (records, bundles, exit files), which is rewritten on
+// every state change and reconciled after a reboot anyway (DESIGN.md "Process model").
+enum class Durability { Durable, AtomicOnly };
+
 // Replaces `path` atomically: creates "<dir>/.<name>.tmp-XXXXXX" (O_CREAT|O_EXCL|O_CLOEXEC, via
-// mkostemp), writes `data`, fchmod()s it to exactly `mode` (the umask is not applied), fsyncs,
-// renames it over `path` and fsyncs the directory. Readers see either the old or the new content,
-// never a mix. On any failure the temp file is removed and `path` is untouched. If `path` is a
-// symlink, the link itself is replaced.
+// mkostemp), writes `data`, fchmod()s it to exactly `mode` (the umask is not applied), fsyncs
+// (Durable), renames it over `path` and fsyncs the directory (Durable). Readers see either the old
+// or the new content, never a mix. On any failure the temp file is removed and `path` is
+// untouched. If `path` is a symlink, the link itself is replaced.
 [[nodiscard]] Result<void> write_file_atomic(std::string_view path, std::string_view data,
-                                             mode_t mode = 0644);
+                                             mode_t mode = 0644,
+                                             Durability durability = Durability::Durable);
 
 // mkdir -p: creates missing components with `mode` (subject to the umask). Succeeds if `path`
 // already is a directory (or a symlink to one); fails with kind Exists if it is something else.

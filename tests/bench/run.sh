@@ -1,14 +1,14 @@
 #!/bin/bash
-# Benchmarks of nook's image commands against podman (Debian's 4.3), side by side in one run, on
-# the e2e test bed (loopback registry, fixture images). Not a test: it reports, it does not judge.
-# See tests/bench/README.md for what is measured and the last results.
+# Benchmarks of nook's image and container commands against podman (Debian's 4.3, with crun),
+# side by side in one run, on the e2e test bed (loopback registry, fixture images). Not a test: it
+# reports, it does not judge. See tests/bench/README.md for what is measured and the last results.
 #
-# usage: tests/bench/run.sh [pull|list|all]          (as root; re-runs itself under sudo)
+# usage: tests/bench/run.sh [pull|list|containers|all]   (as root; re-runs itself under sudo)
 #
 # Environment:
 #   NOOK=/path/to/nook   the binary to measure (default: build REPO/build-bench, Release)
 #   BENCH_RUNS=3         runs of each pull
-#   BENCH_CALLS=50       timed calls of each list command
+#   BENCH_CALLS=50       timed calls of each list command and of each container command
 #   BENCH_E2E_DIR=/var/tmp/nook-e2e-bench   the test bed's directory (made anew, removed again)
 #   BENCH_KEEP=1         keep the test bed's registries and BENCH_E2E_DIR/bench for a look after
 set -euo pipefail
@@ -17,9 +17,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 WHAT=${1:-all}
 case $WHAT in
-    pull | list | all) ;;
+    pull | list | containers | all) ;;
     *)
-        echo "usage: $0 [pull|list|all]" >&2
+        echo "usage: $0 [pull|list|containers|all]" >&2
         exit 2
         ;;
 esac
@@ -60,12 +60,14 @@ fi
 # --- test bed ------------------------------------------------------------------------------------
 cleanup() {
     local rc=$?
+    stop_containers || true
     stop_pause_processes || true
     if [[ -n ${BENCH_KEEP:-} ]]; then
         say "BENCH_KEEP: leaving the test bed in $E2E_DIR (stop it: tests/fixtures/teardown.sh $E2E_DIR)"
     else
         bash "$REPO/tests/fixtures/teardown.sh" "$E2E_DIR" >/dev/null || true
         [[ -d ${WORK:-} ]] && rm -rf --one-file-system "$WORK"
+        [[ -d ${CTR_WORK:-} ]] && rm -rf --one-file-system "$CTR_WORK"
     fi
     exit "$rc"
 }
@@ -89,7 +91,7 @@ INSPECT_REF=$REGISTRY/busybox:latest
 # Helpers for the test user live beside the bed; the user's scratch space is WORK.
 BIN=$E2E_DIR/bench-bin
 install -d -m 0755 "$BIN"
-install -m 0755 "$HERE/measure.py" "$HERE/repeat.sh" "$BIN/"
+install -m 0755 "$HERE/measure.py" "$HERE/repeat.sh" "$HERE/cycle.sh" "$BIN/"
 WORK=$E2E_DIR/bench
 install -d -m 0755 -o "$NOOK_TEST_UID" -g "$NOOK_TEST_GID" "$WORK"
 # Logs, raw results and the summary are kept after the run (teardown stops the registries only).
@@ -100,12 +102,12 @@ RESULTS=$LOGS/results.txt
 : >"$RESULTS"
 
 # --- per-run homes -------------------------------------------------------------------------------
-# new_home NAME: a fresh set of XDG directories for one run of one tool, owned by the test user,
-# with a registries.conf marking the loopback registry insecure and, for podman, a storage.conf
-# asking for the overlay driver (native rootless overlay: no mount_program) and a containers.conf
-# without systemd. Prints the directory.
+# new_home NAME [BASE]: a fresh set of XDG directories for one run of one tool, BASE/NAME (default
+# WORK/NAME), owned by the test user, with a registries.conf marking the loopback registry
+# insecure and, for podman, a storage.conf asking for the overlay driver (native rootless overlay:
+# no mount_program) and a containers.conf without systemd. Prints the directory.
 new_home() {
-    local dir=$WORK/$1
+    local dir=${2:-$WORK}/$1
     rm -rf --one-file-system "$dir"
     install -d -m 0700 -o "$NOOK_TEST_UID" -g "$NOOK_TEST_GID" \
         "$dir" "$dir/data" "$dir/config" "$dir/config/containers" "$dir/cache" "$dir/run"
@@ -144,8 +146,10 @@ as_user() {
 # Rootless podman leaves a pause process (catatonit -P) holding its user namespace, pid in
 # XDG_RUNTIME_DIR/libpod/tmp/pause.pid. Each run has its own, so each is stopped by its pid.
 stop_pause_processes() {
-    local pidfile pid
-    [[ -d ${WORK:-} ]] || return 0
+    local pidfile pid dirs=()
+    [[ -d ${WORK:-} ]] && dirs+=("$WORK")
+    [[ -d ${CTR_WORK:-} ]] && dirs+=("$CTR_WORK")
+    ((${#dirs[@]})) || return 0
     while IFS= read -r pidfile; do
         pid=$(<"$pidfile")
         if [[ $pid =~ ^[0-9]+$ && -e /proc/$pid ]] &&
@@ -158,7 +162,7 @@ stop_pause_processes() {
             done
         fi
         rm -f "$pidfile"
-    done < <(find "$WORK" -name pause.pid -type f 2>/dev/null)
+    done < <(find "${dirs[@]}" -name pause.pid -type f 2>/dev/null)
 }
 
 # Removes a run's home. As root, so the files of subordinate ids need no `podman unshare rm` or
@@ -184,7 +188,7 @@ describe_machine() {
     echo "store fs: $(df -T "$WORK" | awk 'NR == 2 {print $2}') ($WORK)"
     echo "nook:     $("$NOOK_BIN" version --format '{{.Client.Version}}' 2>/dev/null ||
         "$NOOK_BIN" version | head -1) ($NOOK_SOURCE)"
-    echo "podman:   $(podman --version | awk '{print $3}'), skopeo $(skopeo --version | awk '{print $3}'), $(tar --version | head -1)"
+    echo "podman:   $(podman --version | awk '{print $3}'), crun $(crun --version | awk 'NR == 1 {print $3}'), skopeo $(skopeo --version | awk '{print $3}'), $(tar --version | head -1)"
     local home
     home=$(new_home info-podman)
     echo "podman storage: $(as_user "$home" podman info --format \
@@ -332,14 +336,301 @@ bench_list() {
     done
 }
 
+# --- containers ----------------------------------------------------------------------------------
+CTR_TOTAL=50   # containers in the store for `ps -a`
+CTR_RUNNING=10 # of which running (`sleep 1000`): `exec` goes into one, the monitors are measured
+CTR_HOMES=()   # homes whose containers stop_containers removes, as "TOOL HOME"
+# The container benchmarks' homes live in CTR_WORK, a short directory (/var/tmp/nbc.XXXXXX): with
+# its store at WORK/ctr-podman/data/containers/storage (65 characters here) podman 4.3's `run --rm`
+# waits 20 s for every container's exit ("Exceeded conmon timeout waiting for container to exit" in
+# its debug log); with 52 characters or fewer it does not. A user's ~/.local/share/containers/storage
+# is short too.
+CTR_WORK=
+
+# tool_cmd TOOL: sets CMD to the tool's command line. podman always gets `--runtime crun`.
+tool_cmd() {
+    case $1 in
+        nook) CMD=("$NOOK_BIN") ;;
+        podman) CMD=(podman --runtime crun) ;;
+        *) die "tool_cmd: unknown tool $1" ;;
+    esac
+}
+
+# Debian's crun refuses to start anything on a hybrid cgroup host whose cgroup2 mount lists
+# controllers ("cgroups in hybrid mode not supported"). Inside a private mount namespace an empty
+# tmpfs over /sys/fs/cgroup/unified hides it (never on the host); on other hosts this does nothing.
+# shellcheck disable=SC2016 # run by the inner sh
+HIDE_UNIFIED='if grep -q " /sys/fs/cgroup/unified cgroup2 " /proc/self/mounts; then mount -t tmpfs none /sys/fs/cgroup/unified || exit 1; fi'
+
+# Removes the containers of every container home (rm -fa -t0 as the test user), then stops by pid
+# whatever process of the test user still names one of those homes on its command line (a monitor
+# or a conmon whose container could not be removed), saying so.
+stop_containers() {
+    local entry tool home pid
+    for entry in "${CTR_HOMES[@]}"; do
+        read -r tool home <<<"$entry"
+        [[ -d $home ]] || continue
+        tool_cmd "$tool"
+        as_user "$home" "${CMD[@]}" rm -fa -t0 >>"$LOGS/containers-cleanup.log" 2>&1 </dev/null || true
+    done
+    CTR_HOMES=()
+    [[ -d ${CTR_WORK:-} ]] || return 0
+    for pid in $(pgrep -U "$NOOK_TEST_UID" 2>/dev/null); do
+        [[ -r /proc/$pid/cmdline ]] || continue
+        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$CTR_WORK/"; then
+            say "containers: process $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" | cut -c1-80)) was left running; killing it"
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    done
+}
+
+# ctr_home TOOL: a home for TOOL with the busybox image pulled into it (not timed). For podman,
+# its rootless namespaces (held by its pause process) also get HIDE_UNIFIED, so that crun can run
+# there. Prints the home; returns 1 when the pull fails. The caller adds it to CTR_HOMES.
+ctr_home() {
+    local tool=$1 home
+    home=$(new_home "$tool" "$CTR_WORK")
+    tool_cmd "$tool"
+    if ! as_user "$home" "${CMD[@]}" pull -q --tls-verify=false "$CTR_IMAGE" \
+        >>"$LOGS/containers-$tool.log" 2>&1 </dev/null; then
+        say "containers: $tool pull $CTR_IMAGE failed; see $LOGS/containers-$tool.log"
+        return 1
+    fi
+    if [[ $tool == podman ]] && ! as_user "$home" podman unshare sh -c "$HIDE_UNIFIED" \
+        >>"$LOGS/containers-$tool.log" 2>&1 </dev/null; then
+        say "containers: could not hide the cgroup2 mount in podman's namespace; see $LOGS/containers-$tool.log"
+        return 1
+    fi
+    echo "$home"
+}
+
+# crun_bundle HOME: HOME/bundle, an OCI bundle made by `crun spec --rootless` (args `true`, no
+# terminal) over the busybox image's layer extracted with tar by the test user.
+crun_bundle() {
+    local home=$1 manifest blob
+    as_user "$home" skopeo --policy "$NOOK_TEST_POLICY" copy -q --src-tls-verify=false \
+        "docker://$CTR_IMAGE" "oci:$home/oci:busybox" >>"$LOGS/containers-crun.log" 2>&1 || return 1
+    manifest=$(jq -r '.manifests[0].digest' "$home/oci/index.json")
+    as_user "$home" mkdir -p "$home/bundle/rootfs" "$home/crun-root" || return 1
+    for blob in $(jq -r '.layers[].digest | sub("sha256:"; "")' \
+        "$home/oci/blobs/sha256/${manifest#sha256:}"); do
+        as_user "$home" tar -xzf "$home/oci/blobs/sha256/$blob" -C "$home/bundle/rootfs" || return 1
+    done
+    # shellcheck disable=SC2016 # run by the inner bash
+    as_user "$home" bash -c 'cd "$1" && crun spec --rootless &&
+        jq ".process.args = [\"true\"] | .process.terminal = false" config.json >config.json.new &&
+        mv config.json.new config.json' bash "$home/bundle" >>"$LOGS/containers-crun.log" 2>&1
+}
+
+# in_crun_ns HOME COMMAND...: COMMAND as the test user inside `unshare --user --map-root-user
+# --mount` with HIDE_UNIFIED applied: where crun runs (it makes the bundle's own user namespace
+# nested in this one).
+in_crun_ns() {
+    local home=$1
+    shift
+    # shellcheck disable=SC2016 # run by the inner sh
+    as_user "$home" unshare --user --map-root-user --mount \
+        sh -c "$HIDE_UNIFIED"'; exec "$0" "$@"' "$@"
+}
+
+# ctr_repeat BENCH TOOL HOME COMMAND...: repeat.sh of COMMAND as the test user; records
+# "BENCH TOOL ms=MS" per call, or "BENCH TOOL rc=1".
+ctr_repeat() {
+    local bench=$1 tool=$2 home=$3 out log=$LOGS/containers-$2.log
+    shift 3
+    if [[ $tool == crun ]]; then
+        out=$(in_crun_ns "$home" bash "$BIN/repeat.sh" "$CALLS" "$log" -- "$@")
+    else
+        out=$(as_user "$home" bash "$BIN/repeat.sh" "$CALLS" "$log" -- "$@")
+    fi
+    # shellcheck disable=SC2181 # the status of the assignment above
+    if [[ $? -eq 0 ]]; then
+        sed -n "s/^/$bench $tool ms=/p" <<<"$out" >>"$RESULTS"
+        say "containers: $bench $tool: median $(sort -n <<<"$out" | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}') ms"
+    else
+        say "containers: $bench $tool failed; see $log"
+        echo "$bench $tool rc=1" >>"$RESULTS"
+    fi
+}
+
+# ctr_measure BENCH TOOL RUN HOME COMMAND...: measure.py of COMMAND as the test user; records
+# "BENCH TOOL RUN wall_s=.. cpu_s=.. max_rss_kb=.. tree_rss_kb=.. rc=..".
+ctr_measure() {
+    local bench=$1 tool=$2 run=$3 home=$4 line log=$LOGS/containers-$2.log
+    shift 4
+    if [[ $tool == crun ]]; then
+        line=$(in_crun_ns "$home" python3 "$BIN/measure.py" "$log" -- "$@")
+    else
+        line=$(as_user "$home" python3 "$BIN/measure.py" "$log" -- "$@")
+    fi
+    [[ -n $line ]] || line="rc=1"
+    record "$bench" "$tool" "$run" "$line"
+    [[ $line == *" rc=0" ]] || say "containers: $bench $tool run $run FAILED; see $log"
+}
+
+# monitor_memory TOOL HOME NAME: records "ctr.monitor TOOL private_kb=.. pss_kb=.. anon_kb=.." for
+# the monitor of container NAME (nook's `internal monitor`, podman's conmon: State.ConmonPid),
+# from /proc/PID/smaps_rollup: Private_Clean + Private_Dirty, Pss, Anonymous.
+monitor_memory() {
+    local tool=$1 home=$2 name=$3 pid
+    tool_cmd "$tool"
+    pid=$(as_user "$home" "${CMD[@]}" container inspect --format '{{.State.ConmonPid}}' "$name" 2>>"$LOGS/containers-$tool.log")
+    if [[ ! $pid =~ ^[1-9][0-9]*$ || ! -r /proc/$pid/smaps_rollup ]]; then
+        say "containers: no monitor process for $tool's $name (pid '$pid')"
+        echo "ctr.monitor $tool rc=1" >>"$RESULTS"
+        return
+    fi
+    awk -v tool="$tool" -v comm="$(<"/proc/$pid/comm")" '
+        /^Private_(Clean|Dirty):/ { private += $2 }
+        /^Pss:/ { pss = $2 }
+        /^Anonymous:/ { anon = $2 }
+        END { printf "ctr.monitor %s private_kb=%d pss_kb=%d anon_kb=%d comm=%s\n", tool, private, pss, anon, comm }
+    ' "/proc/$pid/smaps_rollup" >>"$RESULTS"
+}
+
+bench_containers() {
+    CTR_IMAGE=$REGISTRY/busybox:latest
+    local nook_home podman_home crun_home tool home i run have_exec=1 tools=()
+    if ! "$NOOK_BIN" run --help >/dev/null 2>&1; then
+        echo "skipped ctr.run nook pending: this nook has no run command" >>"$RESULTS"
+        return
+    fi
+    if ! "$NOOK_BIN" exec --help >/dev/null 2>&1; then
+        have_exec=
+        echo "skipped ctr.exec nook pending: this nook has no exec command yet" >>"$RESULTS"
+    fi
+    # The logs are appended to by root and by the test user: made by root, owned by the user.
+    for tool in nook podman crun; do
+        install -m 0644 -o "$NOOK_TEST_UID" -g "$NOOK_TEST_GID" /dev/null "$LOGS/containers-$tool.log"
+    done
+    CTR_WORK=$(mktemp -d /var/tmp/nbc.XXXXXX)
+    chown "$NOOK_TEST_UID:$NOOK_TEST_GID" "$CTR_WORK"
+    chmod 0755 "$CTR_WORK"
+    say "containers: preparing the stores in $CTR_WORK (busybox pulled, not timed) and crun's bundle"
+    nook_home=$(ctr_home nook) && tools+=(nook) && CTR_HOMES+=("nook $nook_home")
+    podman_home=$(ctr_home podman) && tools+=(podman) && CTR_HOMES+=("podman $podman_home")
+    crun_home=$(new_home crun "$CTR_WORK")
+    if ! crun_bundle "$crun_home"; then
+        say "containers: could not make crun's bundle; see $LOGS/containers-crun.log"
+        echo "ctr.run crun rc=1" >>"$RESULTS"
+        crun_home=
+    fi
+    home_of() { case $1 in nook) echo "$nook_home" ;; podman) echo "$podman_home" ;; crun) echo "$crun_home" ;; esac; }
+
+    # run --rm: CALLS timed calls per tool; crun runs its bundle under the same container id.
+    if [[ -n $crun_home ]]; then
+        ctr_repeat ctr.run crun "$crun_home" crun --root "$crun_home/crun-root" run \
+            --bundle "$crun_home/bundle" bench
+    fi
+    for tool in "${tools[@]}"; do
+        tool_cmd "$tool"
+        ctr_repeat ctr.run "$tool" "$(home_of "$tool")" "${CMD[@]}" run --rm --network none "$CTR_IMAGE" true
+    done
+
+    # run -d + rm -f -t0 cycles.
+    local out
+    for tool in "${tools[@]}"; do
+        tool_cmd "$tool"
+        home=$(home_of "$tool")
+        if out=$(as_user "$home" bash "$BIN/cycle.sh" "$CALLS" "$LOGS/containers-$tool.log" \
+            "$CTR_IMAGE" -- "${CMD[@]}"); then
+            awk -v tool="$tool" '{print "ctr.cycle", tool, "ms=" $1, "run_ms=" $2, "rm_ms=" $3}' \
+                <<<"$out" >>"$RESULTS"
+            say "containers: ctr.cycle $tool: $(wc -l <<<"$out") cycles"
+        else
+            say "containers: ctr.cycle $tool failed; see $LOGS/containers-$tool.log"
+            echo "ctr.cycle $tool rc=1" >>"$RESULTS"
+        fi
+    done
+
+    # Peak memory (GNU time's %M) of single commands, BENCH_RUNS times each, on an empty store.
+    for ((run = 1; run <= RUNS; run++)); do
+        [[ -n $crun_home ]] && ctr_measure ctr.rss.run crun "$run" "$crun_home" \
+            crun --root "$crun_home/crun-root" run --bundle "$crun_home/bundle" bench
+        for tool in "${tools[@]}"; do
+            tool_cmd "$tool"
+            home=$(home_of "$tool")
+            ctr_measure ctr.rss.run "$tool" "$run" "$home" "${CMD[@]}" run --rm --network none "$CTR_IMAGE" true
+            ctr_measure ctr.rss.run_d "$tool" "$run" "$home" "${CMD[@]}" run -d --network none \
+                --name "rss-$run" "$CTR_IMAGE" sleep 1000
+            ctr_measure ctr.rss.rm "$tool" "$run" "$home" "${CMD[@]}" rm -f -t0 "rss-$run"
+        done
+    done
+
+    # CTR_TOTAL containers in each store, CTR_RUNNING of them running `sleep 1000`.
+    local -A ready=()
+    for tool in "${tools[@]}"; do
+        tool_cmd "$tool"
+        home=$(home_of "$tool")
+        say "containers: $tool: $CTR_RUNNING running and $((CTR_TOTAL - CTR_RUNNING)) created containers (not timed)"
+        ready[$tool]=1
+        for ((i = 1; i <= CTR_TOTAL; i++)); do
+            if ((i <= CTR_RUNNING)); then
+                as_user "$home" "${CMD[@]}" run -d --network none --name "up-$i" "$CTR_IMAGE" sleep 1000
+            else
+                as_user "$home" "${CMD[@]}" create --network none --name "ctr-$i" "$CTR_IMAGE" true
+            fi >>"$LOGS/containers-$tool.log" 2>&1 </dev/null || {
+                say "containers: $tool could not make container $i; see $LOGS/containers-$tool.log"
+                ready[$tool]=
+                break
+            }
+        done
+        if [[ -n ${ready[$tool]} ]]; then
+            say "containers: $tool ps -a lists $(as_user "$home" "${CMD[@]}" ps -a -q 2>/dev/null | wc -l) containers"
+        else
+            echo "ctr.ps $tool rc=1" >>"$RESULTS"
+            echo "ctr.exec $tool rc=1" >>"$RESULTS"
+        fi
+    done
+    for tool in "${tools[@]}"; do
+        [[ -n ${ready[$tool]} ]] || continue
+        tool_cmd "$tool"
+        ctr_repeat ctr.ps "$tool" "$(home_of "$tool")" "${CMD[@]}" ps -a
+    done
+    for tool in "${tools[@]}"; do
+        [[ -n ${ready[$tool]} ]] || continue
+        [[ $tool == nook && -z $have_exec ]] && continue
+        tool_cmd "$tool"
+        ctr_repeat ctr.exec "$tool" "$(home_of "$tool")" "${CMD[@]}" exec up-1 true
+    done
+    for ((run = 1; run <= RUNS; run++)); do
+        for tool in "${tools[@]}"; do
+            [[ -n ${ready[$tool]} ]] || continue
+            tool_cmd "$tool"
+            home=$(home_of "$tool")
+            ctr_measure ctr.rss.ps "$tool" "$run" "$home" "${CMD[@]}" ps -a
+            [[ $tool == nook && -z $have_exec ]] && continue
+            ctr_measure ctr.rss.exec "$tool" "$run" "$home" "${CMD[@]}" exec up-1 true
+        done
+    done
+    for tool in "${tools[@]}"; do
+        [[ -n ${ready[$tool]} ]] || continue
+        for ((i = 1; i <= CTR_RUNNING; i++)); do
+            monitor_memory "$tool" "$(home_of "$tool")" "up-$i"
+        done
+    done
+
+    say "containers: removing the containers"
+    stop_containers
+    for tool in "${tools[@]}"; do
+        drop_home "$(home_of "$tool")"
+    done
+    [[ -n $crun_home ]] && drop_home "$crun_home"
+    rm -rf --one-file-system "$CTR_WORK"
+    CTR_WORK=
+    return 0
+}
+
 # --- main ----------------------------------------------------------------------------------------
 FACTS=$(describe_machine)
 case $WHAT in
     pull) bench_pull ;;
     list) bench_list ;;
+    containers) bench_containers ;;
     all)
         bench_pull
         bench_list
+        bench_containers
         ;;
 esac
 

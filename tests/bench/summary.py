@@ -8,6 +8,11 @@ Input lines (written by run.sh), fields separated by spaces:
     list.images TOOL ms=MS
     list.inspect TOOL ms=MS
     list.images TOOL rc=1               (a failed list benchmark)
+    ctr.run|ctr.ps|ctr.exec TOOL ms=MS  (one timed call; TOOL nook, podman or crun)
+    ctr.cycle TOOL ms=MS run_ms=MS rm_ms=MS
+    ctr.rss.CMD TOOL RUN wall_s=S cpu_s=S max_rss_kb=KB tree_rss_kb=KB rc=N
+    ctr.monitor TOOL private_kb=KB pss_kb=KB anon_kb=KB comm=NAME
+    ctr.BENCH TOOL rc=1                 (a failed container benchmark)
     skipped BENCH TOOL REASON...
 Output: a table per benchmark, then one `RESULT BENCH.METRIC key=value ...` line per metric.
 Ratios are TOOL/nook (above 1: nook is faster or smaller); NA when a side is missing.
@@ -34,6 +39,7 @@ def ratio(a, b):
 
 def parse(path):
     pull, lists, skipped, failed = {}, {}, {}, {}
+    ctr = {}
     for line in open(path, encoding="utf-8"):
         parts = line.split()
         if not parts:
@@ -53,7 +59,14 @@ def parse(path):
             skipped[(parts[0], parts[1])] = "FAILED (see the logs)"
         elif parts[0].startswith("list."):
             lists.setdefault(parts[0], {}).setdefault(parts[1], []).append(float(kv["ms"]))
-    return pull, lists, skipped, failed
+        elif parts[0].startswith("ctr."):
+            if kv.get("rc", "0") != "0":
+                failed.setdefault((parts[0], parts[1]), 0)
+                failed[(parts[0], parts[1])] += 1
+                continue
+            values = {k: float(v) for k, v in kv.items() if k != "comm"}
+            ctr.setdefault(parts[0], {}).setdefault(parts[1], []).append(values)
+    return pull, lists, skipped, failed, ctr
 
 
 def median_of(runs, key):
@@ -134,17 +147,128 @@ def report_list(lists, skipped, results):
                        f"ratio={fmt(r)}")
 
 
+CTR_TOOLS = ("nook", "podman", "crun")
+CTR_TIMED = [
+    ("ctr.run", "run --rm --network none IMG true"),
+    ("ctr.cycle", "run -d IMG sleep 1000 + rm -f -t0"),
+    ("ctr.exec", "exec CTR true"),
+    ("ctr.ps", "ps -a (50 containers)"),
+]
+CTR_RSS = [
+    ("ctr.rss.run", "run --rm IMG true"),
+    ("ctr.rss.run_d", "run -d IMG sleep 1000"),
+    ("ctr.rss.rm", "rm -f -t0 CTR"),
+    ("ctr.rss.ps", "ps -a (50 containers)"),
+    ("ctr.rss.exec", "exec CTR true"),
+]
+CTR_MONITOR = [
+    ("private_kb", "private (Private_Clean+Dirty)", "private"),
+    ("pss_kb", "Pss", "pss"),
+    ("anon_kb", "anonymous", "anon"),
+]
+
+
+def ctr_note(bench, tool, skipped, failed):
+    if (bench, tool) in skipped:
+        return f"  {tool}: {skipped[(bench, tool)]}"
+    if (bench, tool) in failed:
+        return f"  {tool}: FAILED (see the logs)"
+    return None
+
+
+def report_containers(ctr, skipped, failed, results):
+    benches = set(ctr) | {b for b, _ in skipped if b.startswith("ctr.")} | \
+        {b for b, _ in failed if b.startswith("ctr.")}
+    if not benches:
+        return
+    calls = max((len(ctr.get(b, {}).get(t, [])) for b, _ in CTR_TIMED for t in CTR_TOOLS), default=0)
+    print(f"\ncontainers: {calls} calls each after one warm-up; ms per call; ratio = tool / nook")
+    header = (f"{'':36} {'nook med':>9} {'nook mean':>10} {'podman med':>11} {'podman mean':>12} "
+              f"{'podman/nook':>12} {'crun med':>9} {'crun/nook':>10}")
+    print(header)
+    print("-" * len(header))
+    for bench, label in CTR_TIMED:
+        by_tool = ctr.get(bench, {})
+        stats = {}
+        for tool in CTR_TOOLS:
+            values = [v["ms"] for v in by_tool.get(tool, [])]
+            stats[tool] = (statistics.median(values), statistics.mean(values)) if values else (None, None)
+        r_podman = ratio(stats["podman"][0], stats["nook"][0])
+        r_crun = ratio(stats["crun"][0], stats["nook"][0])
+        crun_cells = (f"{fmt(stats['crun'][0]):>9} {fmt(r_crun):>10}" if bench == "ctr.run" else "")
+        print(f"{label:36} {fmt(stats['nook'][0]):>9} {fmt(stats['nook'][1]):>10} "
+              f"{fmt(stats['podman'][0]):>11} {fmt(stats['podman'][1]):>12} {fmt(r_podman):>12} {crun_cells}"
+              .rstrip())
+        extra = ""
+        if bench == "ctr.cycle":
+            for tool in ("nook", "podman"):
+                runs = by_tool.get(tool, [])
+                run_ms = statistics.median([v["run_ms"] for v in runs]) if runs else None
+                rm_ms = statistics.median([v["rm_ms"] for v in runs]) if runs else None
+                print(f"  {tool}: run -d {fmt(run_ms)} ms, rm -f {fmt(rm_ms)} ms (medians)")
+                extra += f" {tool}_run_ms={fmt(run_ms)} {tool}_rm_ms={fmt(rm_ms)}"
+        for tool in CTR_TOOLS:
+            note = ctr_note(bench, tool, skipped, failed)
+            if note and (tool != "crun" or bench == "ctr.run"):
+                print(note)
+        line = (f"RESULT {bench} nook_ms={fmt(stats['nook'][0])} nook_mean_ms={fmt(stats['nook'][1])} "
+                f"podman_ms={fmt(stats['podman'][0])} podman_mean_ms={fmt(stats['podman'][1])}")
+        if bench == "ctr.run":
+            line += f" crun_ms={fmt(stats['crun'][0])} crun_mean_ms={fmt(stats['crun'][1])}"
+        line += extra + f" ratio_podman={fmt(r_podman)}"
+        if bench == "ctr.run":
+            line += f" ratio_crun={fmt(r_crun)}"
+        results.append(line)
+
+    runs = max((len(ctr.get(b, {}).get(t, [])) for b, _ in CTR_RSS for t in CTR_TOOLS), default=0)
+    monitors = max((len(ctr.get("ctr.monitor", {}).get(t, [])) for t in CTR_TOOLS), default=0)
+    print(f"\ncontainer memory: peak RSS of one command (GNU time %M, median of {runs} run(s)); "
+          f"private memory of each running monitor (median of {monitors}); ratio = podman / nook")
+    header = f"{'':36} {'nook MB':>9} {'podman MB':>10} {'crun MB':>9} {'podman/nook':>12}"
+    print(header)
+    print("-" * len(header))
+    for bench, label in CTR_RSS:
+        by_tool = ctr.get(bench, {})
+        mb = {t: (statistics.median([v["max_rss_kb"] for v in by_tool[t]]) / 1024 if by_tool.get(t) else None)
+              for t in CTR_TOOLS}
+        r = ratio(mb["podman"], mb["nook"])
+        print(f"{label:36} {fmt(mb['nook'], 1):>9} {fmt(mb['podman'], 1):>10} "
+              f"{fmt(mb['crun'], 1) if bench == 'ctr.rss.run' else '':>9} {fmt(r):>12}")
+        for tool in ("nook", "podman"):
+            note = ctr_note(bench, tool, skipped, failed) or (
+                ctr_note(bench.replace("ctr.rss.", "ctr."), tool, skipped, {}) if not by_tool.get(tool) else None)
+            if note:
+                print(note)
+        line = f"RESULT {bench.replace('ctr.rss.', 'ctr.max_rss.')} nook_mb={fmt(mb['nook'], 1)} podman_mb={fmt(mb['podman'], 1)}"
+        if bench == "ctr.rss.run":
+            line += f" crun_mb={fmt(mb['crun'], 1)}"
+        results.append(line + f" ratio_podman={fmt(r)}")
+    mons = ctr.get("ctr.monitor", {})
+    for key, label, name in CTR_MONITOR:
+        mb = {t: (statistics.median([v[key] for v in mons[t]]) / 1024 if mons.get(t) else None)
+              for t in ("nook", "podman")}
+        r = ratio(mb["podman"], mb["nook"])
+        print(f"{'monitor ' + label:36} {fmt(mb['nook'], 2):>9} {fmt(mb['podman'], 2):>10} {'':>9} {fmt(r):>12}")
+        results.append(f"RESULT ctr.monitor.{name} nook_mb={fmt(mb['nook'], 2)} "
+                       f"podman_mb={fmt(mb['podman'], 2)} ratio_podman={fmt(r)}")
+    for tool in ("nook", "podman"):
+        note = ctr_note("ctr.monitor", tool, skipped, failed)
+        if note:
+            print(note)
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: summary.py RESULTS_FILE", file=sys.stderr)
         return 2
-    pull, lists, skipped, failed = parse(sys.argv[1])
+    pull, lists, skipped, failed, ctr = parse(sys.argv[1])
     results = []
     pull_benches = sorted(set(pull) | {b for b, _ in skipped if b.startswith("pull.")} |
-                          {b for b, _ in failed})
+                          {b for b, _ in failed if b.startswith("pull.")})
     for bench in pull_benches:
         report_pull(bench, pull.get(bench, {}), skipped, failed, results)
     report_list(lists, skipped, results)
+    report_containers(ctr, skipped, failed, results)
     print()
     for line in results:
         print(line)

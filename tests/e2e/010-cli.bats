@@ -32,6 +32,37 @@ load helpers
   [[ $output == *"-f, --format string"*"Change the output format to JSON or a Go template"* ]] || die "$output"
 }
 
+@test "every container, volume and system verb has --help with one of its flags" {
+  # Each container verb also under "container"; run and create keep -h for --hostname.
+  local verb_flag
+  for verb_flag in "run|--volumes-from" "create|--mount" "start|--attach" "stop|--time" "kill|--signal" \
+      "rm|--depend" "ps|--size" "logs|--follow" "wait|--condition" "exec|--detach-keys" "attach|--no-stdin" \
+      "restart|--running" "rename|" "pause|--all" "unpause|--all" "top|" "port|--all" "init|--all" \
+      "cp|--archive" "diff|--format" "commit|--change" "export|--output" "mount|" "unmount|--all" \
+      "umount|--all"; do
+    local verb=${verb_flag%%|*} flag=${verb_flag#*|} cmd
+    for cmd in "$verb" "container $verb"; do
+      run_nook 0 $cmd --help
+      [[ $output == *"Usage:"*"nook $cmd"* ]] || die "no usage for '$cmd': $output"
+      [[ $output == *"--help"* ]] || die "no --help for '$cmd': $output"
+      [[ -z $flag || $output == *"$flag"* ]] || die "'$cmd --help' does not show $flag: $output"
+    done
+  done
+  for verb_flag in "container prune|--filter" "container inspect|--size" "container exists|" "import|--change" \
+      "volume create|--opt" "volume ls|--filter" "volume inspect|--all" "volume rm|--force" \
+      "volume prune|--filter" "volume exists|" "volume export|--output" "volume import|" \
+      "system df|--verbose" "system prune|--volumes" "system reset|--force"; do
+    local cmd=${verb_flag%%|*} flag=${verb_flag#*|}
+    run_nook 0 $cmd --help
+    [[ $output == *"Usage:"*"nook $cmd"* ]] || die "no usage for '$cmd': $output"
+    [[ $output == *"-h, --help"* ]] || die "no -h for '$cmd': $output"
+    [[ -z $flag || $output == *"$flag"* ]] || die "'$cmd --help' does not show $flag: $output"
+  done
+  run_nook 0 run --help
+  [[ $output == *"-v, --volume"*"--volumes-from"* ]] || die "run --help: $output"
+  [[ $output == *"-h, --hostname"* ]] || die "run --help: $output"
+}
+
 @test "nook help COMMAND is COMMAND --help" {
   run_nook 0 info --help
   local direct=$output
@@ -59,8 +90,9 @@ load helpers
 
 Did you mean this?
 	info
+	init
 
-Try 'nook --help' for more information." "podman's message with a suggestion"
+Try 'nook --help' for more information." "podman's message with suggestions (podman lists the same two)"
   [ -z "$stdout_only" ] || die "stdout must stay empty on error: $stdout_only"
   run_nook 125 frobnicate
   is "$stderr_only" "Error: unrecognized command \`nook frobnicate\`

@@ -157,7 +157,9 @@ $REG/multilayer" "sorted by repository"
     run_nook 125 inspect nosuch
     is "$stderr_only" 'Error: inspecting object: no such object: "nosuch"'
     run_nook 125 inspect --type container x
-    assert_match 'invalid type "container"' "$stderr_only"
+    is "$stderr_only" "Error: inspecting object: no such container x" "podman's message for a missing container"
+    run_nook 125 inspect --type volume x
+    assert_match 'invalid type "volume"' "$stderr_only"
     run_nook 0 inspect --help
     assert_match "containers" "$stdout_only"
 }

@@ -16,6 +16,20 @@ toml::table parsed(std::string_view text) {
   return table ? std::move(*table) : toml::table{};
 }
 
+TEST(TomlAdapterTest, CommentLinesAreBlankedKeepingPositions) {
+  EXPECT_EQ(blank_comment_lines("# top\n[engine]\n  # indented\nx = 1 # trailing\n#"),
+            "\n[engine]\n\nx = 1 # trailing\n");
+  EXPECT_EQ(blank_comment_lines("a = \"#not\"\n"), "a = \"#not\"\n");
+  // In a multi-line string a '#' line is content: such text is left alone.
+  std::string multi = "a = \"\"\"\n# kept\n\"\"\"\n# comment\n";
+  EXPECT_EQ(blank_comment_lines(multi), multi);
+  EXPECT_EQ(parsed(multi)["a"].value<std::string>().value_or(""), "# kept\n");
+  // Errors after comment lines still name their line.
+  Result<toml::table> bad = parse_toml("# one\n# two\nx = = 1\n", "/test/file.conf");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_THAT(bad.error().message(), HasSubstr("line 3"));
+}
+
 TEST(TomlAdapterTest, SyntaxErrorNamesFileLineAndColumn) {
   Result<toml::table> table = parse_toml("[containers]\nenv = []\npids_limit 5\n", "/home/u/containers.conf");
   ASSERT_FALSE(table.has_value());

@@ -65,6 +65,18 @@ TEST(DigestTest, RejectsInvalid) {
   }
 }
 
+TEST(DigestTest, Sha256StreamsInPiecesAndStartsOver) {
+  Sha256 hash;
+  hash.update("hel");
+  hash.update("", 0);
+  hash.update("lo");
+  EXPECT_EQ(hash.finish(), (Digest{"sha256", std::string(kHello)}));
+  EXPECT_EQ(hash.finish(), (Digest{"sha256", std::string(kEmpty)}));  // started over
+  Sha256 moved = std::move(hash);
+  moved.update("hello");
+  EXPECT_EQ(moved.finish().hex, kHello);
+}
+
 TEST(DigestTest, Sha256Hex) {
   EXPECT_EQ(sha256_hex(""), kEmpty);
   EXPECT_EQ(sha256_hex("hello"), kHello);

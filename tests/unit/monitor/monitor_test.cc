@@ -24,6 +24,8 @@ TEST(MonitorArgsTest, RoundTripsEveryOption) {
   options.interactive = true;
   options.terminal = true;
   options.attached = true;
+  options.keep_stdin = true;
+  options.detach_keys = "ctrl-a,x";
   options.sync_fd = 5;
   auto parsed = from_args(to_args(options));
   ASSERT_TRUE(parsed.has_value()) << parsed.error().message();
@@ -39,6 +41,8 @@ TEST(MonitorArgsTest, RoundTripsEveryOption) {
   EXPECT_TRUE(parsed->interactive);
   EXPECT_TRUE(parsed->terminal);
   EXPECT_TRUE(parsed->attached);
+  EXPECT_TRUE(parsed->keep_stdin);
+  EXPECT_EQ(parsed->detach_keys, "ctrl-a,x");
   EXPECT_EQ(parsed->sync_fd, 5);
 }
 
@@ -118,6 +122,7 @@ TEST(SyncMessageTest, ParsesWhatItFormats) {
   for (const SyncMessage& message :
        {SyncMessage{.type = SyncMessage::Type::Pid, .value = 17},
         SyncMessage{.type = SyncMessage::Type::Exit, .value = 3},
+        SyncMessage{.type = SyncMessage::Type::Detached},
         SyncMessage{.type = SyncMessage::Type::Error, .error = "boom\nwith newline", .error_kind = "permission denied"}}) {
     std::string line = format_sync_message(message);
     EXPECT_EQ(line.find('\n'), line.size() - 1);  // one line, even with a newline in the message

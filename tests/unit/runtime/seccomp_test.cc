@@ -7,6 +7,8 @@
 
 #include <cerrno>
 
+#include "lib/sys/file.h"
+
 namespace nook::runtime {
 namespace {
 
@@ -66,4 +68,44 @@ TEST(CompileSeccomp, Errors) {
 }
 
 }  // namespace
+TEST(CompileSeccomp, CacheKeepsTheProgramPerProfile) {
+  sys::TempPath dir = *sys::make_temp_dir("/tmp", "seccomp-cache-");
+  std::string cache = dir.path() + "/cache";  // made on first use
+  oci::Seccomp profile;
+  profile.default_action = "SCMP_ACT_ALLOW";
+  profile.architectures = {"SCMP_ARCH_X86_64"};
+  profile.syscalls = {{.names = {"getcwd"}, .action = "SCMP_ACT_ERRNO", .errno_ret = 42, .args = {}}};
+  auto direct = compile_seccomp(profile);
+  ASSERT_TRUE(direct.has_value());
+  auto first = compile_seccomp_cached(profile, cache);
+  ASSERT_TRUE(first.has_value()) << first.error().message();
+  EXPECT_EQ(first->bpf, direct->bpf);
+  auto files = *sys::list_dir(cache);
+  ASSERT_EQ(files.size(), 1u);
+  std::string stored = *sys::read_file(cache + "/" + files[0]);
+  EXPECT_NE(stored.find(seccomp_cache_key(profile)), std::string::npos);
+
+  // A second compilation reads the file: a program planted there (same key) comes back.
+  std::string planted = stored;
+  planted.back() ^= 1;
+  ASSERT_TRUE(sys::write_file_atomic(cache + "/" + files[0], planted, 0600).has_value());
+  auto second = compile_seccomp_cached(profile, cache);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_NE(second->bpf, direct->bpf);
+  EXPECT_EQ(second->bpf.size(), direct->bpf.size());
+
+  // Another profile has another key: its own file, compiled afresh.
+  profile.syscalls[0].errno_ret = 43;
+  auto other = compile_seccomp_cached(profile, cache);
+  ASSERT_TRUE(other.has_value());
+  EXPECT_EQ(other->bpf, compile_seccomp(profile)->bpf);
+  EXPECT_EQ(sys::list_dir(cache)->size(), 2u);
+
+  // A corrupt file is recompiled, not trusted; an unusable cache dir is not an error.
+  ASSERT_TRUE(sys::write_file_atomic(cache + "/" + files[0], "garbage", 0600).has_value());
+  profile.syscalls[0].errno_ret = 42;
+  EXPECT_EQ(compile_seccomp_cached(profile, cache)->bpf, direct->bpf);
+  EXPECT_EQ(compile_seccomp_cached(profile, "/proc/nonexistent/cache")->bpf, direct->bpf);
+}
+
 }  // namespace nook::runtime

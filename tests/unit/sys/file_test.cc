@@ -152,6 +152,17 @@ TEST_F(FileTest, AtomicWriteContentModeAndNoLeftovers) {
   EXPECT_EQ(list_dir(dir_.path()), std::vector<std::string>{"state.json"});
 }
 
+TEST_F(FileTest, AtomicOnlyWriteReplacesLikeADurableOne) {
+  ASSERT_TRUE(write_file_atomic(path("exit.json"), "old", 0600).has_value());
+  auto wrote = write_file_atomic(path("exit.json"), "{\"exit\":3}", 0640, Durability::AtomicOnly);
+  ASSERT_TRUE(wrote.has_value()) << wrote.error().message();
+  EXPECT_EQ(*read_file(path("exit.json")), "{\"exit\":3}");
+  EXPECT_EQ(mode_of(path("exit.json")), 0640u);
+  EXPECT_EQ(list_dir(dir_.path()), std::vector<std::string>{"exit.json"});
+  EXPECT_EQ(write_file_atomic(path("no/such/file"), "x", 0600, Durability::AtomicOnly).error().kind(),
+            ErrorKind::NotFound);
+}
+
 TEST_F(FileTest, AtomicWriteRelativePath) {
   char cwd[4096];
   ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
