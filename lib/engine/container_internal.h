@@ -9,6 +9,7 @@
 #include "lib/engine/container_verbs.h"
 #include "lib/engine/engine.h"
 #include "lib/engine/image_reports.h"
+#include "lib/monitor/monitor.h"
 #include "lib/oci/spec_builder.h"
 #include "lib/oci/user.h"
 #include "lib/storage/store.h"
@@ -87,6 +88,15 @@ Timestamp timestamp_from_ns(int64_t ns);
 [[nodiscard]] Result<bool> reconcile(container::ContainerStore& store, container::Container& record);
 // The same without writing (read-only listings).
 void reconcile_view(const container::ContainerStore& store, container::Container& record);
+// The monitor's options every start of `record` shares (start, restart by policy); the caller
+// adds what is particular to it (attach, detach keys, wait for start). Sync on fd 3.
+monitor::Options monitor_options_for(const container::Container& record, const container::ContainerPaths& paths,
+                                     const std::string& runtime_state_root);
+// `nook --root GRAPH_ROOT internal monitor OPTIONS...` (finish_container needs the graph root).
+std::vector<std::string> monitor_argv(const std::string& graph_root, const monitor::Options& options);
+// Records the container's process `pid` and its monitor (the pid's parent, with its start time).
+void record_monitor_of(container::Container& record, pid_t pid);
+
 // Whether the record's monitor is still alive (same pid and start time).
 bool monitor_alive(const container::Container& record);
 

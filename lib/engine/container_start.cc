@@ -229,6 +229,36 @@ Result<bool> reconcile(container::ContainerStore& store, container::Container& r
   return true;
 }
 
+monitor::Options monitor_options_for(const container::Container& record, const container::ContainerPaths& paths,
+                                     const std::string& runtime_state_root) {
+  monitor::Options options;
+  options.id = record.id;
+  options.bundle = paths.userdata;
+  options.runtime_state_root = runtime_state_root;
+  options.runtime = record.runtime;
+  options.log_driver = record.log_driver;
+  options.log_path = paths.log;
+  options.log_max_size = record.log_max_size;
+  options.exit_file = paths.exit_file;
+  options.keep_stdin = record.interactive;
+  options.terminal = record.tty;
+  options.sync_fd = 3;
+  return options;
+}
+
+std::vector<std::string> monitor_argv(const std::string& graph_root, const monitor::Options& options) {
+  std::vector<std::string> argv = {"nook", "--root", graph_root, "internal", "monitor"};
+  for (std::string& arg : monitor::to_args(options)) argv.push_back(std::move(arg));
+  return argv;
+}
+
+void record_monitor_of(container::Container& record, pid_t pid) {
+  if (auto stat = sys::process_stat(pid)) {
+    record.state.monitor_pid = stat->ppid;
+    if (auto monitor_stat = sys::process_stat(stat->ppid)) record.state.monitor_start_time = monitor_stat->start_time;
+  }
+}
+
 Result<int> start_container(const Settings& settings, std::string_view key, const AttachOptions& attach) {
   container::ContainerStore store = NOOK_TRY(container::ContainerStore::open(settings.config.graph_root, false));
   container::Container found = NOOK_TRY(store.find(key));
@@ -252,25 +282,12 @@ Result<int> start_container(const Settings& settings, std::string_view key, cons
   NOOK_TRY_VOID(prepare_container_mounts(settings, record, rootfs_dir(record, paths)));
   (void)::unlink(paths.exit_file.c_str());
 
-  monitor::Options options;
-  options.id = record.id;
-  options.bundle = paths.userdata;
-  options.runtime_state_root = settings.config.run_root + "/runtime";
-  options.runtime = record.runtime;
-  options.log_driver = record.log_driver;
-  options.log_path = paths.log;
-  options.log_max_size = record.log_max_size;
-  options.exit_file = paths.exit_file;
+  monitor::Options options = monitor_options_for(record, paths, settings.config.run_root + "/runtime");
   options.interactive = attach.attach && attach.interactive;
-  options.keep_stdin = record.interactive;
-  options.terminal = record.tty;
   if (attach.attach && attach.interactive) options.detach_keys = NOOK_TRY(detach_sequence_text(attach.detach_keys));
   options.attached = attach.attach;
-  options.sync_fd = 3;
   options.wait_for_start = attach.init_only;
-  // finish_container needs the graph root; the monitor passes it back through the exit command.
-  std::vector<std::string> argv = {"nook", "--root", settings.config.graph_root, "internal", "monitor"};
-  for (std::string& arg : monitor::to_args(options)) argv.push_back(std::move(arg));
+  std::vector<std::string> argv = monitor_argv(settings.config.graph_root, options);
 
   // Raw before the container can print its first prompt (what is typed early is not echoed twice).
   if (record.tty && attach.attach && attach.interactive && attach.on_terminal) attach.on_terminal();
@@ -311,10 +328,7 @@ Result<int> start_container(const Settings& settings, std::string_view key, cons
   if (!attach.init_only) record.state.started_at = format_rfc3339_nano(now());
   record.state.error.clear();
   record.state.stopped_by_user = false;
-  if (auto stat = sys::process_stat(pid)) {
-    record.state.monitor_pid = stat->ppid;
-    if (auto monitor_stat = sys::process_stat(stat->ppid)) record.state.monitor_start_time = monitor_stat->start_time;
-  }
+  record_monitor_of(record, pid);
   NOOK_TRY_VOID(store.update(record));
   unmount.dismiss();  // the mount lives on in the monitor's namespace
   lock.unlock();

@@ -744,20 +744,7 @@ Result<bool> restart_per_policy(const std::string& graph_root, const std::string
   record.state.restart_count++;
   container::ContainerPaths paths = store.paths(record.id);
   (void)::unlink(paths.exit_file.c_str());
-  monitor::Options options;
-  options.id = record.id;
-  options.bundle = paths.userdata;
-  options.runtime_state_root = runtime_state_root;
-  options.runtime = record.runtime;
-  options.log_driver = record.log_driver;
-  options.log_path = paths.log;
-  options.log_max_size = record.log_max_size;
-  options.exit_file = paths.exit_file;
-  options.keep_stdin = record.interactive;
-  options.terminal = record.tty;
-  options.sync_fd = 3;
-  std::vector<std::string> argv = {"nook", "--root", graph_root, "internal", "monitor"};
-  for (std::string& arg : monitor::to_args(options)) argv.push_back(std::move(arg));
+  std::vector<std::string> argv = monitor_argv(graph_root, monitor_options_for(record, paths, runtime_state_root));
   sys::Pipe sync = NOOK_TRY(sys::Pipe::create());
   sys::SpawnOptions spawn;
   spawn.argv = std::move(argv);
@@ -781,10 +768,7 @@ Result<bool> restart_per_policy(const std::string& graph_root, const std::string
   record.state.pid = pid;
   record.state.started_at = format_rfc3339_nano(now());
   record.state.error.clear();
-  if (auto stat = sys::process_stat(pid)) {
-    record.state.monitor_pid = stat->ppid;
-    if (auto monitor_stat = sys::process_stat(stat->ppid)) record.state.monitor_start_time = monitor_stat->start_time;
-  }
+  record_monitor_of(record, pid);
   NOOK_TRY_VOID(store.update(record));
   return true;
 }
