@@ -34,6 +34,8 @@ void add_global_options(CLI::App& app, GlobalOptions& globals) {
   flag_optional_string(app, "--log-level", globals.log_level,
                        "Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic)")
       ->default_str("warn")->group(group);
+  flag_optional_string(app, "--cgroup-manager", globals.cgroup_manager,
+                       "Cgroup manager to use (\"cgroupfs\"|\"systemd\")")->group(group);
 }
 
 std::vector<std::string> long_flag_names(const CLI::App& app) {
@@ -229,7 +231,7 @@ std::vector<std::string> rewrite_help(std::vector<std::string> tokens) {
     if (token == "--") break;
     if (token.starts_with("-")) {
       bool takes_value = token == "--root" || token == "--runroot" || token == "--storage-driver" ||
-                         token == "--log-level";
+                         token == "--log-level" || token == "--cgroup-manager";
       if (takes_value) ++i;
       continue;
     }

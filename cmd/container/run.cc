@@ -27,12 +27,42 @@ struct CreateFlags {
   std::optional<std::string> log_opt_single;
 };
 
+// The resource-limit and cgroup flags (lib/engine/container_resources.h), podman's names and help.
+void declare_resource_flags(CLI::App& app, engine::ContainerResourceOptions& r) {
+  const std::string size_help = "(format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))";
+  flag_optional_string(app, "--blkio-weight", r.blkio_weight,
+                       "Block IO weight (relative weight) accepts a weight value between 10 and 1000.");
+  flag_string(app, "--cgroup-parent", r.cgroup_parent, "Optional parent cgroup for the container");
+  flag_string(app, "--cgroupns", r.cgroupns, "cgroup namespace to use");
+  flag_string(app, "--cgroups", r.cgroups,
+              "control container cgroup configuration (\"enabled\"|\"disabled\"|\"no-conmon\"|\"split\")")
+      ->default_str("enabled");
+  flag_optional_string(app, "--cpu-period", r.cpu_period, "Limit the CPU CFS (Completely Fair Scheduler) period")->type_name("uint");
+  flag_optional_string(app, "--cpu-quota", r.cpu_quota, "Limit the CPU CFS (Completely Fair Scheduler) quota")->type_name("int");
+  flag_optional_string(app, "-c,--cpu-shares", r.cpu_shares, "CPU shares (relative weight)")->type_name("uint");
+  flag_optional_string(app, "--cpus", r.cpus, "Number of CPUs. The default is 0.000 which means no limit")->type_name("float");
+  flag_string(app, "--cpuset-cpus", r.cpuset_cpus, "CPUs in which to allow execution (0-3, 0,1)");
+  flag_string(app, "--cpuset-mems", r.cpuset_mems,
+              "Memory nodes (MEMs) in which to allow execution (0-3, 0,1). Only effective on NUMA systems.");
+  flag_string(app, "-m,--memory", r.memory, "Memory limit " + size_help)->type_name("<number>[<unit>]");
+  flag_string(app, "--memory-reservation", r.memory_reservation, "Memory soft limit " + size_help)
+      ->type_name("<number>[<unit>]");
+  flag_string(app, "--memory-swap", r.memory_swap, "Swap limit equal to memory plus swap: '-1' to enable unlimited swap");
+  flag_optional_string(app, "--memory-swappiness", r.memory_swappiness,
+                       "Tune container memory swappiness (0 to 100, or -1 for system default) (default -1)")
+      ->type_name("int");
+  flag_bool(app, "--oom-kill-disable", r.oom_kill_disable, "Disable OOM Killer");
+  flag_optional_string(app, "--oom-score-adj", r.oom_score_adj, "Tune the host's OOM preferences (-1000 to 1000)")->type_name("int");
+  flag_optional_string(app, "--pids-limit", r.pids_limit, "Tune container pids limit (set -1 for unlimited)")->type_name("int");
+}
+
 // The flags run and create share.
 std::shared_ptr<CreateFlags> declare_create_flags(CLI::App& app) {
   auto f = std::make_shared<CreateFlags>();
   engine::ContainerCreateOptions& o = f->options;
   app.prefix_command();  // everything after IMAGE belongs to the container's command
   flag_strings(app, "--annotation", o.annotations, "Add annotations to container (key=value)");
+  flag_strings(app, "-a,--attach", f->attach, "Attach to STDIN, STDOUT or STDERR");
   flag_strings(app, "--cap-add", o.cap_add, "Add capabilities to the container");
   flag_strings(app, "--cap-drop", o.cap_drop, "Drop capabilities from the container");
   flag_string(app, "--cidfile", o.cidfile, "Write the container ID to the file");
@@ -43,6 +73,8 @@ std::shared_ptr<CreateFlags> declare_create_flags(CLI::App& app) {
   flag_strings(app, "--group-add", o.group_add, "Add additional groups to the primary container process");
   flag_string(app, "-h,--hostname", o.hostname, "Set container hostname");
   flag_bool(app, "-i,--interactive", o.interactive, "Keep STDIN open even if not attached");
+  flag_bool(app, "--init", o.init, "Run an init binary inside the container that forwards signals and reaps processes");
+  flag_string(app, "--init-path", o.init_path, "Path to the container-init binary");
   flag_strings(app, "-l,--label", o.labels, "Set metadata on container");
   flag_string(app, "--log-driver", o.log_driver, "Logging driver for the container (k8s-file, none, passthrough)");
   flag_strings(app, "--log-opt", o.log_opts, "Logging driver options");
@@ -69,12 +101,15 @@ std::shared_ptr<CreateFlags> declare_create_flags(CLI::App& app) {
   f->tls_verify_option = flag_bool(app, "--tls-verify", f->tls_verify,
                                    "Require HTTPS and verify certificates when contacting registries")->default_str("true");
   flag_bool(app, "-t,--tty", o.tty, "Allocate a pseudo-TTY for container");
+  flag_optional_string(app, "--tz", o.tz, "Set timezone in container");
   flag_strings(app, "--ulimit", o.ulimits, "Ulimit options");
   flag_string(app, "--umask", o.umask, "Set umask in container");
   flag_string(app, "-u,--user", o.user, "Username or UID (format: <name|uid>[:<group|gid>])");
+  flag_optional_string(app, "--userns", o.userns, "User namespace to use (host, keep-id[:uid=N,gid=N], auto[:size=N])");
   flag_strings(app, "-v,--volume", o.volumes, "Bind mount a volume into the container");
   flag_strings(app, "--volumes-from", o.volumes_from, "Mount volumes from the specified container(s)");
   flag_string(app, "-w,--workdir", o.workdir, "Working directory inside the container");
+  declare_resource_flags(app, o.resources);
   return f;
 }
 
@@ -82,6 +117,11 @@ Result<engine::ContainerCreateOptions> finish_options(const CreateFlags& f, cons
   if (args.empty()) return fail(ErrorKind::InvalidArgument, "requires at least 1 arg(s), only received 0");
   engine::ContainerCreateOptions options = f.options;
   options.image = args[0];
+  // podman prints these bare on stderr ("Resource limits are not supported and ignored ...").
+  options.on_warning = [](const std::string& warning) {
+    fmt::print(stderr, "{}\n", warning);
+    std::fflush(stderr);
+  };
   options.command.assign(args.begin() + 1, args.end());
   if (f.stop_timeout) {
     const std::string& t = *f.stop_timeout;
@@ -108,7 +148,6 @@ Result<void> write_cidfile(const std::string& path, const std::string& id) {
 
 Runner setup_run(CLI::App& app) {
   auto f = declare_create_flags(app);
-  flag_strings(app, "-a,--attach", f->attach, "Attach to STDIN, STDOUT or STDERR");
   flag_bool(app, "-d,--detach", f->detach, "Run container in background and print container ID");
   auto detach_keys = std::make_shared<std::optional<std::string>>();
   flag_optional_string(app, "--detach-keys", *detach_keys,
@@ -127,6 +166,16 @@ Runner setup_run(CLI::App& app) {
     attach.interactive = options.interactive;
     attach.sig_proxy = f->sig_proxy;
     attach.detach_keys = *detach_keys;
+    bool print_id = f->detach;
+    if (!f->attach.empty()) {  // podman: -a names the streams; without stdout and stderr the id is printed
+      engine::AttachStreams streams = NOOK_TRY(engine::parse_attach_streams(f->attach));
+      if (options.log_driver == "passthrough") {
+        return fail(ErrorKind::InvalidArgument, "cannot specify --attach with --log-driver=passthrough: invalid argument");
+      }
+      attach.attach_stdout = streams.out;
+      attach.attach_stderr = streams.err;
+      print_id = print_id || (!streams.out && !streams.err);
+    }
     RawTerminal terminal;
     attach.on_terminal = [&terminal] { terminal.enable(); };
     std::optional<Error> cid_error;
@@ -134,6 +183,10 @@ Runner setup_run(CLI::App& app) {
     int code = NOOK_TRY(engine::run_container(*settings, options, attach, f->quiet ? nullptr : &progress,
                                               [&](const std::string& created) {
                                                 id = created;
+                                                if (print_id && !f->detach) {
+                                                  fmt::print("{}\n", id);
+                                                  std::fflush(stdout);
+                                                }
                                                 if (options.cidfile.empty()) return;
                                                 if (auto w = write_cidfile(options.cidfile, id); !w) cid_error = w.error();
                                               }));

@@ -161,6 +161,14 @@ Result<Config> load_config(const Environment& env, const ConfigOverrides& overri
     config.log_level_source = "--log-level";
   }
 
+  if (overrides.cgroup_manager) {
+    if (*overrides.cgroup_manager != "systemd" && *overrides.cgroup_manager != "cgroupfs") {
+      return fail(ErrorKind::InvalidArgument,
+                  "configuring runtime: cgroup manager must be one of cgroupfs and systemd: invalid argument");
+    }
+    config.containers_conf.engine.cgroup_manager = *overrides.cgroup_manager;
+  }
+
   config.auth = auth_file_paths(env, config.runtime_dir);
   return config;
 }

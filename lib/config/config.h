@@ -37,6 +37,7 @@ struct ConfigOverrides {
   std::optional<std::string> runroot;         // --runroot
   std::optional<std::string> storage_driver;  // --storage-driver
   std::optional<std::string> log_level;       // --log-level
+  std::optional<std::string> cgroup_manager;  // --cgroup-manager (systemd, cgroupfs)
 };
 
 struct Config {

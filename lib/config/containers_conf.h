@@ -32,7 +32,7 @@ struct ContainersConf {
     std::vector<std::string> env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
     std::string log_driver;   // "" = engine's choice (k8s-file for nook)
     int64_t log_size_max = -1;  // bytes; negative = unlimited, else >= 8192
-    int64_t pids_limit = 1024;  // 0 = unlimited
+    int64_t pids_limit = 2048;  // 0 = unlimited (podman 4.3's default)
     std::string tz;             // "" = the image's
     std::string umask = "0022";
     std::string init_path;      // "" = search helper_binaries_dir for catatonit

@@ -90,6 +90,11 @@ json to_json(const Container& c) {
               {"group_add", c.group_add},
               {"volumes", c.volumes},
               {"mounts", c.mounts},
+              {"init", c.init},
+              {"timezone", c.timezone},
+              {"userns", c.userns},
+              {"uid_map", c.uid_map},
+              {"gid_map", c.gid_map},
               {"state", state_to_json(c.state)}};
 }
 
@@ -127,6 +132,11 @@ Result<Container> parse_container(const json& doc) {
   c.group_add = fields.strings("group_add");
   c.volumes = fields.strings("volumes");
   if (const json* mounts = fields.find("mounts"); mounts != nullptr && mounts->is_array()) c.mounts = *mounts;
+  c.init = fields.boolean("init");
+  c.timezone = fields.str("timezone");
+  c.userns = fields.str("userns");
+  c.uid_map = fields.strings("uid_map");
+  c.gid_map = fields.strings("gid_map");
   if (fields.error()) return fail(*fields.error());
   const json* state = fields.find("state");
   if (state == nullptr || !state->is_object()) return fail(ErrorKind::Corrupt, "container record has no state");

@@ -81,6 +81,12 @@ struct Container {
   // The user's mounts (-v, --mount, --tmpfs, image VOLUMEs, --volumes-from), as
   // lib/engine/volumes.cc records them for inspect's "Mounts" and --volumes-from.
   nlohmann::json mounts = nlohmann::json::array();
+  // --init, --tz, --userns (lib/engine/container_run_flags.h): the mode as given, and the id maps
+  // of the container's own user namespace as podman shows them ("0:1:1001"; empty: none).
+  bool init = false;
+  std::string timezone;
+  std::string userns;
+  std::vector<std::string> uid_map, gid_map;
   State state;
 };
 

@@ -11,7 +11,9 @@
 #include <algorithm>
 
 #include "lib/container/container.h"
+#include "lib/engine/container_cgroups.h"
 #include "lib/engine/container_internal.h"
+#include "lib/engine/container_run_flags.h"
 #include "lib/engine/engine.h"
 #include "lib/engine/image_reports.h"
 #include "lib/engine/store_access.h"
@@ -172,6 +174,7 @@ Result<storage::ImageRecord> image_for_container(const Settings& settings, stora
 Result<std::string> create_container(const Settings& settings, const ContainerCreateOptions& options,
                                      PullProgress* progress) {
   if (options.image.empty()) return fail(ErrorKind::InvalidArgument, "an image name is required");
+  CgroupPlan cgroup_plan = NOOK_TRY(plan_container_cgroup(settings, options));  // limit flags (container_cgroups.h)
   if (options.network != "none" && options.network != "host") {
     return fail(ErrorKind::Unsupported,
                 fmt::format("network mode {:?} is not supported yet: use --network none or --network host",
@@ -259,9 +262,12 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   spec_options.umask = options.umask.empty() ? settings.config.containers_conf.containers.umask : options.umask;
   NOOK_TRY_VOID(apply_security_options(options.security_opt, spec_options));
   fill_host_facts(settings, spec_options);
+  RunFlagsState run_flags;
+  NOOK_TRY_VOID(apply_run_flags(settings, options, record, run_flags));
 
   // The record exists from here on: every later failure removes it again.
   record = NOOK_TRY(containers.add(std::move(record)));
+  run_flags.auto_lock.reset();  // the record holds its auto range now
   auto undo = [&](Error error) -> std::unexpected<Error> {
     (void)containers.remove(record.id);
     remove_anonymous_volumes(settings.config.graph_root, record);
@@ -291,8 +297,14 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
                                                    .source = fmt::format("{}/{}", paths.userdata, file),
                                                    .options = {"bind", "rprivate"}});
   }
+  if (auto added = add_run_flag_mounts(settings, store, record, paths, run_flags, spec_options); !added) {
+    return undo(added.error());
+  }
+  apply_cgroup_plan(cgroup_plan, record.id, spec_options);
   auto spec = oci::build_spec(image_config.config, spec_options);
   if (!spec) return undo(spec.error());
+  if (auto limits = finish_cgroup_spec(cgroup_plan, *spec, paths.userdata); !limits) return undo(limits.error());
+  if (auto finished = finish_run_flags_spec(record, *spec); !finished) return undo(finished.error());
   record.command = spec->process.args;
   if (auto updated = containers.update(record); !updated) return undo(updated.error());
   std::string bundle = oci::to_json(*spec).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

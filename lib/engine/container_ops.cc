@@ -2,14 +2,17 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <thread>
 
 #include "lib/container/container.h"
+#include "lib/engine/container_cgroups.h"
 #include "lib/engine/container_internal.h"
 #include "lib/engine/image_reports.h"
 #include "lib/engine/volume_internal.h"
+#include "lib/monitor/attach.h"
 #include "lib/sys/file.h"
 #include "lib/sys/proc.h"
 #include "lib/sys/syscall.h"
@@ -51,28 +54,46 @@ Result<bool> wait_recorded(container::ContainerStore& store, const std::string& 
   }
 }
 
-Result<void> signal_container(const container::Container& record, int sig) {
-  if (record.state.pid <= 0) return fail(ErrorKind::InvalidState, fmt::format("container {} has no process", record.id));
-  if (::kill(record.state.pid, sig) != 0 && errno != ESRCH) {
-    return fail(Error::from_errno("kill", fmt::format("container {}", record.id.substr(0, 12))));
+// A container with a user namespace of its own (--userns=auto, keep-id) belongs to the user
+// namespace its `run` entered; a later command that entered another one (rm -f, restart) has no
+// right to signal it (EPERM). Its monitor, which lives in that namespace, sends the signal instead.
+Result<void> signal_through_monitor(const container::ContainerStore& store, const container::Container& record,
+                                    int sig) {
+  sys::UniqueFd socket = NOOK_TRY(monitor::connect_attach_socket(store.paths(record.id).userdata));
+  std::string packet = monitor::encode_signal(sig);
+  if (::send(socket.get(), packet.data(), packet.size(), MSG_NOSIGNAL) < 0) {
+    return fail(Error::from_errno("send", "asking the monitor to signal the container"));
   }
   return {};
+}
+
+Result<void> signal_container(const container::ContainerStore& store, const container::Container& record, int sig) {
+  if (record.state.pid <= 0) return fail(ErrorKind::InvalidState, fmt::format("container {} has no process", record.id));
+  if (::kill(record.state.pid, sig) == 0 || errno == ESRCH) return {};
+  Error error = Error::from_errno("kill", fmt::format("container {}", record.id.substr(0, 12)));
+  if (error.sys_errno() == EPERM && record.state.monitor_pid > 0) {
+    auto sent = signal_through_monitor(store, record, sig);
+    if (sent) return {};
+    NOOK_DEBUG(Store, "container {}: {}", record.id, sent.error().message());
+  }
+  return fail(std::move(error));
 }
 
 // stop: the stop signal, then SIGKILL after the timeout; returns once the exit is recorded.
 Result<void> stop_one(container::ContainerStore& store, container::Container record, std::optional<unsigned> timeout) {
   NOOK_TRY(reconcile(store, record));
   if (!has_process(record)) return {};
+  thaw_if_paused(store, record);  // a frozen process cannot act on the signal (container_cgroups.h)
   int sig = NOOK_TRY(parse_signal(record.stop_signal.empty() ? "SIGTERM" : record.stop_signal));
   unsigned seconds = timeout.value_or(record.stop_timeout);
   if (record.state.status == Status::Initialized) seconds = 0;  // its init waits before exec: no handler yet
   mark_stopped_by_user(store, record.id);  // --restart does not apply
   if (seconds > 0) {
-    NOOK_TRY_VOID(signal_container(record, sig));
+    NOOK_TRY_VOID(signal_container(store, record, sig));
     if (NOOK_TRY(wait_recorded(store, record.id, std::chrono::seconds(seconds)))) return {};
     NOOK_DEBUG(Store, "container {} did not stop within {}s; killing it", record.id, seconds);
   }
-  NOOK_TRY_VOID(signal_container(record, SIGKILL));
+  NOOK_TRY_VOID(signal_container(store, record, SIGKILL));
   if (NOOK_TRY(wait_recorded(store, record.id, std::chrono::seconds(30)))) return {};
   return fail(ErrorKind::System, fmt::format("container {} did not exit after SIGKILL", record.id));
 }
@@ -143,7 +164,9 @@ Result<std::vector<ContainerResult>> kill_containers(const Settings& settings, c
       result.error = Error(ErrorKind::InvalidState,
                            fmt::format("can only kill running containers. {} is in state {}: container state improper",
                                        record.id, container::status_name(record.state.status)));
-    } else if (auto sent = (mark_stopped_by_user(store, record.id), signal_container(record, sig)); !sent) {
+    } else if (auto sent = (thaw_if_paused(store, record), mark_stopped_by_user(store, record.id),
+                            signal_container(store, record, sig));
+               !sent) {
       result.error = sent.error();
     }
     results.push_back(std::move(result));

@@ -9,7 +9,9 @@
 #include <thread>
 
 #include "lib/container/container.h"
+#include "lib/engine/container_cgroups.h"
 #include "lib/engine/container_internal.h"
+#include "lib/engine/container_run_flags.h"
 #include "lib/engine/image_reports.h"
 #include "lib/engine/store_access.h"
 #include "lib/engine/volume_internal.h"
@@ -385,6 +387,7 @@ Result<ContainerInspectReport> inspect_containers(const Settings& settings, cons
     host["IOMaximumIOps"] = 0;
     host["IOMaximumBandwidth"] = 0;
     host["CgroupConf"] = nullptr;
+    add_cgroup_inspect(paths.userdata, spec ? &*spec : nullptr, host);  // limits (container_cgroups.h)
 
     ojson item = ojson::object();
     item["Id"] = c.id;
@@ -428,6 +431,7 @@ Result<ContainerInspectReport> inspect_containers(const Settings& settings, cons
     }
     item["Config"] = config;
     item["HostConfig"] = host;
+    add_run_flags_inspect(c, item);  // --init, --tz, --userns (container_run_flags.h)
     report.data.push_back(std::move(item));
   }
   return report;

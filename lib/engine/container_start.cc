@@ -10,7 +10,10 @@
 #include <csignal>
 
 #include "lib/container/container.h"
+#include "lib/engine/container_cgroups.h"
 #include "lib/engine/container_internal.h"
+#include "lib/engine/container_run_flags.h"
+#include "lib/engine/container_userns.h"
 #include "lib/engine/container_terminal.h"
 #include "lib/engine/image_reports.h"
 #include "lib/engine/store_access.h"
@@ -162,7 +165,11 @@ Result<void> mount_rootfs(const Settings& settings, const storage::Store& store,
     NOOK_TRY_VOID(sys::make_dirs(lower, 0755));
   }
   std::string data = fmt::format("lowerdir={},upperdir={},workdir={}", lower, paths.upper, paths.work);
-  if (record.driver == "fuse-overlayfs") {
+  // A user namespace of its own (--userns keep-id/auto): fuse-overlayfs shifts the layers' ids.
+  if (!record.uid_map.empty()) {
+    data += "," + fuse_mapping_options(NOOK_TRY(record_uid_map(record)), NOOK_TRY(record_gid_map(record)));
+  }
+  if (record.driver == "fuse-overlayfs" || !record.uid_map.empty()) {
     auto mounted = sys::run_capture({"fuse-overlayfs", "-o", data, paths.merged}, std::chrono::seconds(60));
     if (!mounted) return fail(mounted.error().context("mounting the container's root with fuse-overlayfs"));
     if (!mounted->status.success()) {
@@ -225,6 +232,7 @@ Result<bool> reconcile(container::ContainerStore& store, container::Container& r
   if (record.state.status == before) return false;
   NOOK_DEBUG(Store, "container {}: its monitor is gone; recording it as exited ({})", record.id,
              record.state.exit_code);
+  remove_orphaned_cgroup(store, record);  // the monitor's exit handler did not (container_cgroups.h)
   NOOK_TRY_VOID(store.update(record));
   return true;
 }
@@ -303,6 +311,8 @@ Result<int> start_container(const Settings& settings, std::string_view key, cons
   } else if (!attach.interactive) {
     spawn.stdin_from = sys::Redirect::null();
   }
+  if (attach.attach && !attach.attach_stdout) spawn.stdout_to = sys::Redirect::null();  // run -a
+  if (attach.attach && !attach.attach_stderr) spawn.stderr_to = sys::Redirect::null();
   sys::ChildProcess first = NOOK_TRY(sys::spawn(spawn));
   sync.write.reset();
   // The first monitor process exits as soon as the detached one runs.

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "lib/container/container.h"
+#include "lib/engine/container_cgroups.h"
 #include "lib/engine/container_internal.h"
 #include "lib/engine/image_reports.h"
 #include "lib/engine/store_access.h"
@@ -369,9 +370,7 @@ Result<std::vector<ContainerResult>> pause_containers(const Settings& settings, 
       } else if (record.state.status != Status::Paused) {
         return fail(not_improper(fmt::format("{:?} is not paused, can't unpause", record.id)));
       }
-      // nook does not put containers in cgroups yet: there is no freezer to use.
-      return fail(ErrorKind::Unsupported, fmt::format("cannot {} without using CGroups: this container does not have a cgroup",
-                                                      pause ? "pause" : "unpause"));
+      return freeze_container(settings, store, record, pause);  // the freezer (container_cgroups.h)
     };
     if (auto done = act(); !done) result.error = done.error();
     results.push_back(std::move(result));

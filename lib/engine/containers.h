@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/engine/container_resources.h"
 #include "lib/engine/pull.h"
 #include "lib/util/error.h"
 
@@ -63,7 +64,16 @@ struct ContainerCreateOptions {
   std::vector<std::string> mounts;        // --mount type=...,...
   std::vector<std::string> tmpfs;         // --tmpfs DST[:OPTS]
   std::vector<std::string> volumes_from;  // --volumes-from CTR[:ro|rw|z|Z]
+  // --init, --init-path, --tz, --userns (lib/engine/container_run_flags.h); unset: containers.conf.
+  bool init = false;
+  std::string init_path;
+  std::optional<std::string> tz;
+  std::optional<std::string> userns;
   PullOptions pull_options;  // --tls-verify, --creds, ... for the pull
+  ContainerResourceOptions resources;  // -m, --cpus, --pids-limit, --cgroups, ... (container_resources.h)
+  // Warnings podman prints and goes on ("Resource limits are not supported and ignored on cgroups
+  // V1 rootless systems"); each at most once per call.
+  std::function<void(const std::string&)> on_warning;
 };
 
 // Creates the container (pulling the image per options.pull) and returns its id. Errors:
@@ -80,10 +90,19 @@ struct AttachOptions {
   bool sig_proxy = true;
   bool init_only = false;  // `nook init`: the process is created, the program starts with a later start
   std::optional<std::string> detach_keys;  // --detach-keys (unset: ctrl-p,ctrl-q; from a terminal only)
+  bool attach_stdout = true;  // run -a: the streams not named go nowhere
+  bool attach_stderr = true;
   // A -t container attached to our terminal: called once it runs, to put our terminal in raw mode
   // (cmd/ owns the terminal). A detach returns 0 with the container still running.
   std::function<void()> on_terminal;
 };
+
+// run -a/--attach: podman's stream names (any case). InvalidArgument `invalid stream "X" for
+// --attach - must be one of stdin, stdout, or stderr: invalid argument`.
+struct AttachStreams {
+  bool in = false, out = false, err = false;
+};
+[[nodiscard]] Result<AttachStreams> parse_attach_streams(const std::vector<std::string>& streams);
 
 // Starts a created or exited container. With attach, returns the container's exit code after it
 // ended (and, with --rm, after it was removed); otherwise 0 once it runs. Errors from starting

@@ -105,11 +105,12 @@ std::string encode_resize(WindowSize size) {
 }
 
 std::string encode_exit(int code) { return encode_attach(AttachType::Exit, std::to_string(code)); }
+std::string encode_signal(int sig) { return encode_attach(AttachType::Signal, std::to_string(sig)); }
 
 Result<AttachMessage> decode_attach(std::string_view packet) {
   if (packet.empty()) return fail(ErrorKind::Corrupt, "attach socket: empty message");
   auto type = static_cast<uint8_t>(packet[0]);
-  if (type > static_cast<uint8_t>(AttachType::Exit)) {
+  if (type > static_cast<uint8_t>(AttachType::Signal)) {
     return fail(ErrorKind::Corrupt, fmt::format("attach socket: unknown message type {}", type));
   }
   return AttachMessage{static_cast<AttachType>(type), packet.substr(1)};
@@ -121,13 +122,27 @@ Result<WindowSize> decode_resize(std::string_view payload) {
   return WindowSize{static_cast<uint16_t>(byte(0) | (byte(1) << 8)), static_cast<uint16_t>(byte(2) | (byte(3) << 8))};
 }
 
+namespace {
+
+std::optional<int> decimal(std::string_view payload) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(payload.data(), payload.data() + payload.size(), value);
+  if (ec != std::errc() || end != payload.data() + payload.size() || payload.empty()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
 Result<int> decode_exit(std::string_view payload) {
-  int code = 0;
-  auto [end, ec] = std::from_chars(payload.data(), payload.data() + payload.size(), code);
-  if (ec != std::errc() || end != payload.data() + payload.size() || payload.empty()) {
-    return fail(ErrorKind::Corrupt, fmt::format("attach socket: bad exit code {:?}", payload));
-  }
-  return code;
+  std::optional<int> code = decimal(payload);
+  if (!code) return fail(ErrorKind::Corrupt, fmt::format("attach socket: bad exit code {:?}", payload));
+  return *code;
+}
+
+Result<int> decode_signal(std::string_view payload) {
+  std::optional<int> sig = decimal(payload);
+  if (!sig || *sig < 1 || *sig > 64) return fail(ErrorKind::Corrupt, fmt::format("attach socket: bad signal {:?}", payload));
+  return *sig;
 }
 
 Result<sys::UniqueFd> listen_attach_socket(const std::string& dir) {

@@ -4,7 +4,10 @@
 // The monitor listens on <userdata>/attach, a SOCK_SEQPACKET unix socket; every packet is one
 // message: a type byte, then its payload.
 //   client -> monitor   Stdin (bytes for the container's stdin or pty), StdinClose,
-//                       Resize (rows and columns, 16-bit little endian each)
+//                       Resize (rows and columns, 16-bit little endian each),
+//                       Signal (a signal number in decimal, for the monitor to send to the
+//                       container: a nook command in a user namespace of its own may not signal a
+//                       container that has its own, `--userns=auto` or keep-id; the monitor may)
 //   monitor -> client   Stdout, Stderr (the container's output as it is produced), Exit (the
 //                       container's exit code in decimal; the monitor closes the socket next)
 // Detach keys are the client's business: `nook attach` stops at the sequence and closes the
@@ -43,7 +46,7 @@ class DetachMatcher {
   size_t matched_ = 0;
 };
 
-enum class AttachType : uint8_t { Stdin = 0, StdinClose = 1, Resize = 2, Stdout = 3, Stderr = 4, Exit = 5 };
+enum class AttachType : uint8_t { Stdin = 0, StdinClose = 1, Resize = 2, Stdout = 3, Stderr = 4, Exit = 5, Signal = 6 };
 
 struct WindowSize {
   uint16_t rows = 0;
@@ -55,6 +58,7 @@ struct WindowSize {
 std::string encode_attach(AttachType type, std::string_view payload = {});
 std::string encode_resize(WindowSize size);
 std::string encode_exit(int code);
+std::string encode_signal(int sig);
 
 struct AttachMessage {
   AttachType type = AttachType::Stdin;
@@ -65,6 +69,8 @@ struct AttachMessage {
 [[nodiscard]] Result<AttachMessage> decode_attach(std::string_view packet);
 [[nodiscard]] Result<WindowSize> decode_resize(std::string_view payload);
 [[nodiscard]] Result<int> decode_exit(std::string_view payload);
+// A signal number from 1 to 64; Corrupt otherwise.
+[[nodiscard]] Result<int> decode_signal(std::string_view payload);
 
 // <dir>/attach, reached through /proc/self/fd/N of `dir` so that a long storage path does not hit
 // the 108-byte limit of sun_path.

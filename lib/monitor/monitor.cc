@@ -28,6 +28,7 @@
 
 #include "lib/monitor/attach.h"
 #include "lib/monitor/log_file.h"
+#include "lib/runtime/cgroups.h"
 #include "lib/runtime/runtime.h"
 #include "lib/runtime/terminal.h"
 #include "lib/sys/fd.h"
@@ -477,6 +478,7 @@ class Relay {
   int master = -1;            // terminal: the pty master (borrowed from `out`)
   sys::UniqueFd listener;     // the attach socket
   std::function<void()> on_detach;
+  std::function<void(int)> on_signal;  // a client asked for a signal to the container
 
   Result<void> watch(int fd, uint64_t token, uint32_t events) {
     struct epoll_event ev {};
@@ -666,6 +668,9 @@ class Relay {
           if (auto size = decode_resize(message->payload); size && master >= 0) {
             (void)runtime::set_window_size(master, oci::ConsoleSize{size->rows, size->cols});
           }
+          break;
+        case AttachType::Signal:
+          if (auto sig = decode_signal(message->payload); sig && on_signal) on_signal(*sig);
           break;
         default: break;
       }
@@ -870,6 +875,10 @@ int monitor_main(const Options& options, const std::function<void(const ExitInfo
     return {};
   };
   relay.on_detach = [&] { send_sync(options.sync_fd, SyncMessage{.type = SyncMessage::Type::Detached}); };
+  relay.on_signal = [&](int sig) {
+    NOOK_DEBUG(Monitor, "sending signal {} to {} for a client", sig, container.pid());
+    if (container) (void)container.signal(sig);
+  };
   if (auto ready = setup(); !ready) {
     (void)container.signal(SIGKILL);
     return report_error(ready.error());
@@ -927,6 +936,14 @@ int monitor_main(const Options& options, const std::function<void(const ExitInfo
 
   ExitInfo info;
   info.exit_code = status ? status->shell_code() : 255;
+  // The kernel's OOM count in the container's cgroup; then the cgroup goes, before anyone hears
+  // of the exit (lib/runtime/cgroups.h).
+  if (options.runtime.empty()) {
+    info.oom_killed = runtime::oom_killed(options.runtime_state_root, options.id);
+    if (auto removed = runtime::remove_recorded_cgroup(options.runtime_state_root, options.id); !removed) {
+      NOOK_ERROR(Monitor, "{}", removed.error().message());
+    }
+  }
   info.exited_at_ns = log_time_now().ns;
   NOOK_DEBUG(Monitor, "{}: container exited with {}", options.id, info.exit_code);
   auto written = sys::write_file_atomic(options.exit_file, to_json(info).dump() + "\n", 0600,

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "lib/runtime/capabilities.h"
+#include "lib/runtime/cgroups.h"
 #include "lib/runtime/init.h"
 #include "lib/runtime/namespaces.h"
 #include "lib/runtime/plan.h"
@@ -23,6 +24,7 @@
 #include "lib/sys/file.h"
 #include "lib/sys/syscall.h"
 #include "lib/util/log.h"
+#include "lib/util/scope_exit.h"
 
 namespace nook::runtime {
 namespace {
@@ -90,9 +92,6 @@ Result<sys::ChildProcess> create(const CreateOptions& options) {
     return fail(ErrorKind::InvalidArgument, "process.terminal is set but no console socket was given");
   }
   if (options.console_size) plan.console_size = options.console_size;
-  if (spec.linux_.resources || !spec.linux_.cgroups_path.empty()) {
-    NOOK_DEBUG(Cgroup, "container {:?}: linux.resources and cgroupsPath are ignored (no cgroup support yet)", options.id);
-  }
   auto rootfs = sys::stat_path(plan.rootfs);
   if (!rootfs || !S_ISDIR(rootfs->st_mode)) {
     return fail(ErrorKind::NotFound, fmt::format("rootfs {:?} is not a directory", plan.rootfs));
@@ -109,6 +108,10 @@ Result<sys::ChildProcess> create(const CreateOptions& options) {
     return fail(Error::from_errno("mkdir", fmt::format("{:?}", dir)));
   }
   sys::TempPath dir_guard(dir);
+  // linux.cgroupsPath and linux.resources (lib/runtime/cgroups.h); removed if the create fails.
+  std::optional<ContainerCgroup> cgroup = NOOK_TRY(create_container_cgroup(spec));
+  ScopeExit cgroup_guard([&] { if (cgroup) (void)cgroup->manager.destroy(); });
+  if (cgroup) NOOK_TRY_VOID(record_container_cgroup(dir, spec.linux_.cgroups_path));
 
   int floor = 3 + static_cast<int>(options.preserve_fds.size());
   sys::UniqueFd fifo;
@@ -159,8 +162,11 @@ Result<sys::ChildProcess> create(const CreateOptions& options) {
 
   NOOK_DEBUG(Runtime, "container {:?}: clone flags {:#x}, unshare flags {:#x}, {} mounts", options.id,
              plan.clone_flags, plan.unshare_flags, plan.mounts.size());
+  if (cgroup) NOOK_TRY_VOID(enter_container_cgroup(*cgroup));  // the init is born in its cgroup
   if (pid_ns_target && ::setns(pid_ns_target.get(), CLONE_NEWPID) < 0) {
-    return fail(Error::from_errno("setns", fmt::format("{:?}", plan.join_pid)));
+    int err = errno;
+    if (cgroup) leave_container_cgroup(*cgroup);
+    return fail(Error::from_errno_value(err, "setns", fmt::format("{:?}", plan.join_pid)));
   }
   pid_t pid = sys::raw::clone_fork(plan.clone_flags);
   if (pid == 0) {
@@ -168,6 +174,7 @@ Result<sys::ChildProcess> create(const CreateOptions& options) {
     run_init(context);
   }
   int clone_errno = pid < 0 ? -pid : 0;
+  if (cgroup) leave_container_cgroup(*cgroup);
   if (pid_ns_own) ::setns(pid_ns_own.get(), CLONE_NEWPID);
   if (pid < 0) return fail(Error::from_errno_value(clone_errno, "clone", "the container init"));
   sync.second.reset();
@@ -214,6 +221,7 @@ Result<sys::ChildProcess> create(const CreateOptions& options) {
     return fail(ErrorKind::System, fmt::format("the container init exited during setup ({})", how));
   }
   dir_guard.commit();
+  cgroup_guard.dismiss();
   NOOK_DEBUG(Runtime, "container {:?}: init pid {}", options.id, pid);
   return child;
 }
@@ -273,7 +281,9 @@ Result<void> remove(std::string_view state_root, std::string_view id, bool force
       }
     }
   }
-  return sys::remove_all(state_dir(state_root, id));
+  Result<void> cgroup_removed = remove_recorded_cgroup(state_root, id);
+  NOOK_TRY_VOID(sys::remove_all(state_dir(state_root, id)));
+  return cgroup_removed;
 }
 
 std::string seccomp_cache_dir(std::string_view state_root) { return fmt::format("{}.seccomp", state_root); }

@@ -8,6 +8,7 @@ load helpers
   [[ $output == *"Available Commands:"* ]] || die "no command list: $output"
   [[ $output == *"  info "*"Display nook system information"* ]] || die "info missing: $output"
   [[ $output == *"--log-level string"* ]] || die "global option missing: $output"
+  [[ $output == *"--cgroup-manager string"* ]] || die "global option missing: $output"
 }
 
 @test "every command has --help with its options" {
@@ -61,6 +62,16 @@ load helpers
   run_nook 0 run --help
   [[ $output == *"-v, --volume"*"--volumes-from"* ]] || die "run --help: $output"
   [[ $output == *"-h, --hostname"* ]] || die "run --help: $output"
+  # The run flags of the last slices, in all four spellings of run and create.
+  for cmd in run create "container run" "container create"; do
+    run_nook 0 $cmd --help
+    for flag in "-a, --attach" --init --init-path --tz --userns --blkio-weight --cgroup-parent --cgroupns \
+        --cgroups --cpu-period --cpu-quota "-c, --cpu-shares" --cpus --cpuset-cpus --cpuset-mems \
+        "-m, --memory" --memory-reservation --memory-swap --memory-swappiness --oom-kill-disable \
+        --oom-score-adj --pids-limit; do
+      [[ $output == *"$flag"* ]] || die "'$cmd --help' does not show $flag"
+    done
+  done
 }
 
 @test "nook help COMMAND is COMMAND --help" {

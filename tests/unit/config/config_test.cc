@@ -35,7 +35,7 @@ TEST_F(ConfigTest, RootlessDefaults) {
   EXPECT_EQ(config->storage_driver, "overlay");
   EXPECT_EQ(config->log_level, "warn");
   EXPECT_EQ(config->graph_root_source, "default");
-  EXPECT_EQ(config->containers_conf.containers.pids_limit, 1024);
+  EXPECT_EQ(config->containers_conf.containers.pids_limit, 2048);
   EXPECT_EQ(config->registries.short_name_mode, ShortNameMode::Permissive);
   EXPECT_EQ(config->policy.evaluate("docker", "docker.io/library/alpine:latest").decision, PolicyDecision::Accept);
   EXPECT_EQ(config->policy.path, "");

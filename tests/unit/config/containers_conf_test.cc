@@ -25,7 +25,7 @@ Result<ContainersConf> merged(std::string_view text, std::string_view path = "/t
 
 TEST(ContainersConfTest, DefaultsArePodmans) {
   ContainersConf conf;
-  EXPECT_EQ(conf.containers.pids_limit, 1024);
+  EXPECT_EQ(conf.containers.pids_limit, 2048);
   EXPECT_EQ(conf.containers.log_size_max, -1);
   EXPECT_EQ(conf.containers.umask, "0022");
   EXPECT_EQ(conf.containers.shm_size, "65536k");
@@ -180,7 +180,7 @@ TEST_F(ContainersConfLoadTest, MissingFilesAreSkipped) {
   Result<ContainersConf> conf = load_containers_conf(env_, &files_read);
   ASSERT_TRUE(conf.has_value()) << conf.error().message();
   EXPECT_TRUE(files_read.empty());
-  EXPECT_EQ(conf->containers.pids_limit, 1024);
+  EXPECT_EQ(conf->containers.pids_limit, 2048);
 }
 
 TEST_F(ContainersConfLoadTest, ContainersConfReplacesTheList) {
@@ -192,7 +192,7 @@ TEST_F(ContainersConfLoadTest, ContainersConfReplacesTheList) {
   Result<ContainersConf> conf = load_containers_conf(env_, &files_read);
   ASSERT_TRUE(conf.has_value()) << conf.error().message();
   EXPECT_EQ(conf->containers.tz, "only");
-  EXPECT_EQ(conf->containers.pids_limit, 1024);  // neither /etc nor the user's file was read
+  EXPECT_EQ(conf->containers.pids_limit, 2048);  // neither /etc nor the user's file was read
   EXPECT_THAT(files_read, ElementsAre(dir_ / "only.conf"));
 }
 

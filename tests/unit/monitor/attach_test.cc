@@ -99,6 +99,18 @@ TEST(AttachMessageTest, DataAndExitRoundTrip) {
   EXPECT_FALSE(decode_attach(std::string(1, '\x09')).has_value());
 }
 
+TEST(AttachMessageTest, SignalRoundTrip) {
+  std::string packet = encode_signal(9);
+  auto message = decode_attach(packet);
+  ASSERT_TRUE(message.has_value());
+  EXPECT_EQ(message->type, AttachType::Signal);
+  EXPECT_EQ(decode_signal(message->payload).value(), 9);
+  EXPECT_FALSE(decode_signal("0").has_value());
+  EXPECT_FALSE(decode_signal("65").has_value());
+  EXPECT_FALSE(decode_signal("").has_value());
+  EXPECT_FALSE(decode_signal("9x").has_value());
+}
+
 TEST(AttachSocketTest, ConnectsThroughALongDirectory) {
   sys::TempPath dir = sys::make_temp_dir("/tmp", "nook-attach-").value();
   // Longer than sun_path allows, so the /proc/self/fd path is what makes it work.
