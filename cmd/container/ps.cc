@@ -40,8 +40,11 @@ Runner setup_ps(CLI::App& app) {
   return [f](Context& ctx, const std::vector<std::string>& args) -> Result<int> {
     if (!args.empty()) return fail(ErrorKind::InvalidArgument, fmt::format("accepts 0 arg(s), received {}", args.size()));
     const engine::Settings* settings = NOOK_TRY(ctx.settings());
+    bool json_format = f->format && engine::is_json_format(*f->format);
+    using Output = engine::PsOptions::Output;
+    f->options.output = json_format ? Output::Json : f->quiet ? Output::Ids : Output::Rows;
     engine::PsReport report = NOOK_TRY(engine::list_containers(*settings, f->options));
-    if (f->format && engine::is_json_format(*f->format)) {
+    if (json_format) {
       print_json(report.json, 4);
       return 0;
     }

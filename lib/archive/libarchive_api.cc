@@ -21,19 +21,14 @@ Result<LibarchiveApi> g_api = fail(ErrorKind::Internal, "libarchive not loaded")
 
 Result<LibarchiveApi> load_libarchive_api(const char* library) {
   // RTLD_LOCAL keeps libarchive's symbols, and those of the libraries it pulls in, out of the
-  // global scope. The handle of a complete library is never closed.
-  void* handle = NOOK_TRY(sys::open_library(library));
-  LibarchiveApi api;
-  bool complete = true;
+  // global scope.
+  return sys::load_library_api<LibarchiveApi>(library, [](void* handle, LibarchiveApi& api) {
+    bool complete = true;
 #define NOOK_LIBARCHIVE_RESOLVE(name) complete = complete && sys::resolve_symbol(handle, "archive_" #name, api.name);
-  NOOK_LIBARCHIVE_FUNCTIONS(NOOK_LIBARCHIVE_RESOLVE)
+    NOOK_LIBARCHIVE_FUNCTIONS(NOOK_LIBARCHIVE_RESOLVE)
 #undef NOOK_LIBARCHIVE_RESOLVE
-  if (!complete) {
-    Error error = sys::library_error(library);
-    sys::close_library(handle);
-    return fail(std::move(error));
-  }
-  return api;
+    return complete;
+  });
 }
 
 Result<const LibarchiveApi*> libarchive_api() {

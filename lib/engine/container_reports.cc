@@ -100,55 +100,75 @@ Result<bool> matches_all(const container::Container& c, const std::vector<std::s
 }
 
 json ps_json(const container::Container& c) {
+  // Filled key by key: nlohmann's initializer-list constructor checks and copies every pair, and
+  // cost more than reading the record.
   Timestamp created = parse_time(c.created);
-  return json{{"AutoRemove", c.auto_remove},
-              {"Command", c.command},
-              {"Created", format_rfc3339_nano(created)},
-              {"CreatedAt", human_duration(seconds_since(created)) + " ago"},
-              {"Exited", c.state.status == Status::Exited},
-              {"ExitedAt", c.state.finished_at.empty() ? -62135596800 : parse_time(c.state.finished_at).seconds},
-              {"ExitCode", c.state.exit_code},
-              {"Id", c.id},
-              {"Image", c.image_name},
-              {"ImageID", c.image_id},
-              {"IsInfra", false},
-              {"Labels", c.labels.empty() ? json(nullptr) : json(c.labels)},
-              {"Mounts", json::array()},
-              {"Names", json::array({c.name})},
-              {"Namespaces", json::object()},
-              {"Networks", json::array()},
-              {"Pid", c.state.pid},
-              {"Pod", ""},
-              {"PodName", ""},
-              {"Ports", nullptr},
-              {"Restarts", c.state.restart_count},
-              {"Size", nullptr},
-              {"StartedAt", c.state.started_at.empty() ? -62135596800 : parse_time(c.state.started_at).seconds},
-              {"State", container::status_name(c.state.status)},
-              {"Status", ""}};
+  json j = json::object();
+  j["AutoRemove"] = c.auto_remove;
+  j["Command"] = c.command;
+  j["Created"] = format_rfc3339_nano(created);
+  j["CreatedAt"] = human_duration(seconds_since(created)) + " ago";
+  j["Exited"] = c.state.status == Status::Exited;
+  j["ExitedAt"] = c.state.finished_at.empty() ? -62135596800 : parse_time(c.state.finished_at).seconds;
+  j["ExitCode"] = c.state.exit_code;
+  j["Id"] = c.id;
+  j["Image"] = c.image_name;
+  j["ImageID"] = c.image_id;
+  j["IsInfra"] = false;
+  j["Labels"] = c.labels.empty() ? json(nullptr) : json(c.labels);
+  j["Mounts"] = json::array();
+  j["Names"] = json::array({c.name});
+  j["Namespaces"] = json::object();
+  j["Networks"] = json::array();
+  j["Pid"] = c.state.pid;
+  j["Pod"] = "";
+  j["PodName"] = "";
+  j["Ports"] = nullptr;
+  j["Restarts"] = c.state.restart_count;
+  j["Size"] = nullptr;
+  j["StartedAt"] = c.state.started_at.empty() ? -62135596800 : parse_time(c.state.started_at).seconds;
+  j["State"] = container::status_name(c.state.status);
+  j["Status"] = "";
+  return j;
 }
 
+// The template fields of one row: podman's ListContainer keys, some of them in their table form.
 json ps_row(const container::Container& c, bool no_trunc) {
   std::string command = strings::join(c.command, " ");
   if (!no_trunc && command.size() > 17) command = command.substr(0, 17) + "...";
   Timestamp created = parse_time(c.created);
-  json row = ps_json(c);
-  row["ID"] = no_trunc ? c.id : c.id.substr(0, 12);
-  row["Command"] = command;
-  row["CreatedHuman"] = human_duration(seconds_since(created)) + " ago";
-  row["Created"] = row["CreatedHuman"];
-  row["CreatedAt"] = go_time_string(created);
-  row["RunningFor"] = human_duration(seconds_since(created));
-  row["Status"] = status_text(c);
-  row["Names"] = c.name;
-  row["Ports"] = "";
-  row["Mounts"] = "";
-  row["Networks"] = "";
-  row["Pod"] = "";
-  row["Size"] = "";
+  std::string created_human = human_duration(seconds_since(created)) + " ago";
   std::vector<std::string> labels;
   for (const auto& [k, v] : c.labels) labels.push_back(k + "=" + v);
+  json row = json::object();
+  row["AutoRemove"] = c.auto_remove;
+  row["Command"] = std::move(command);
+  row["Created"] = created_human;
+  row["CreatedAt"] = go_time_string(created);
+  row["CreatedHuman"] = std::move(created_human);
+  row["Exited"] = c.state.status == Status::Exited;
+  row["ExitedAt"] = c.state.finished_at.empty() ? -62135596800 : parse_time(c.state.finished_at).seconds;
+  row["ExitCode"] = c.state.exit_code;
+  row["ID"] = no_trunc ? c.id : c.id.substr(0, 12);
+  row["Id"] = c.id;
+  row["Image"] = c.image_name;
+  row["ImageID"] = c.image_id;
+  row["IsInfra"] = false;
   row["Labels"] = strings::join(labels, ",");
+  row["Mounts"] = "";
+  row["Names"] = c.name;
+  row["Namespaces"] = json::object();
+  row["Networks"] = "";
+  row["Pid"] = c.state.pid;
+  row["Pod"] = "";
+  row["PodName"] = "";
+  row["Ports"] = "";
+  row["Restarts"] = c.state.restart_count;
+  row["RunningFor"] = human_duration(seconds_since(created));
+  row["Size"] = "";
+  row["StartedAt"] = c.state.started_at.empty() ? -62135596800 : parse_time(c.state.started_at).seconds;
+  row["State"] = container::status_name(c.state.status);
+  row["Status"] = status_text(c);
   return row;
 }
 
@@ -193,18 +213,21 @@ Result<PsReport> list_containers(const Settings& settings, const PsOptions& opti
     std::stable_sort(shown.begin(), shown.end(),
                      [&](const container::Container& a, const container::Container& b) { return key(a) < key(b); });
   }
+  using Output = PsOptions::Output;
+  bool rows = options.output == Output::All || options.output == Output::Rows;
+  bool json_out = options.output == Output::All || options.output == Output::Json;
   PsReport report;
   for (const container::Container& c : shown) {
-    report.rows.push_back(ps_row(c, options.no_trunc));
-    if (options.size) {
-      ContainerSize size = container_size(settings, store, c);
-      report.rows.back()["Size"] = size_column(size);
-      report.json.push_back(ps_json(c));
-      report.json.back()["Size"] = json{{"rootFsSize", size.root_fs}, {"rwSize", size.rw}};
-      report.ids.push_back(options.no_trunc ? c.id : c.id.substr(0, 12));
-      continue;
+    std::optional<ContainerSize> size;
+    if (options.size && (rows || json_out)) size = container_size(settings, store, c);
+    if (rows) {
+      report.rows.push_back(ps_row(c, options.no_trunc));
+      if (size) report.rows.back()["Size"] = size_column(*size);
     }
-    report.json.push_back(ps_json(c));
+    if (json_out) {
+      report.json.push_back(ps_json(c));
+      if (size) report.json.back()["Size"] = json{{"rootFsSize", size->root_fs}, {"rwSize", size->rw}};
+    }
     report.ids.push_back(options.no_trunc ? c.id : c.id.substr(0, 12));
   }
   return report;

@@ -168,6 +168,10 @@ struct PsOptions {
   std::vector<std::string> filters;
   std::string sort = "created";
   bool size = false;  // --size: the writable layer's size and the image's ("virtual")
+  // Which parts of PsReport to fill; building the rows and the JSON of every container is most of
+  // the work of `ps`, so a caller asks only for what it prints.
+  enum class Output { All, Rows, Json, Ids };
+  Output output = Output::All;
 };
 struct PsReport {
   nlohmann::json rows = nlohmann::json::array();  // template fields: ID, Image, Command, Created, Status, Names, ...

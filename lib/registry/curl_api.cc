@@ -21,19 +21,14 @@ Result<CurlApi> g_api = fail(ErrorKind::Internal, "libcurl not loaded");
 
 Result<CurlApi> load_curl_api(const char* library) {
   // RTLD_LOCAL keeps curl's symbols, and those of the libraries it pulls in, out of the global
-  // scope. The handle of a complete library is never closed.
-  void* handle = NOOK_TRY(sys::open_library(library));
-  CurlApi api;
-  bool complete = true;
+  // scope.
+  return sys::load_library_api<CurlApi>(library, [](void* handle, CurlApi& api) {
+    bool complete = true;
 #define NOOK_CURL_RESOLVE(name) complete = complete && sys::resolve_symbol(handle, "curl_" #name, api.name);
-  NOOK_CURL_FUNCTIONS(NOOK_CURL_RESOLVE)
+    NOOK_CURL_FUNCTIONS(NOOK_CURL_RESOLVE)
 #undef NOOK_CURL_RESOLVE
-  if (!complete) {
-    Error error = sys::library_error(library);
-    sys::close_library(handle);
-    return fail(std::move(error));
-  }
-  return api;
+    return complete;
+  });
 }
 
 Result<const CurlApi*> curl_api() {

@@ -25,4 +25,19 @@ bool resolve_symbol(void* handle, const char* symbol, Fn& out) {
   return out != nullptr;
 }
 
+// Opens `library` and fills a table of its functions: `resolve_all(handle, api)` resolves every
+// member and says whether all were found. The handle of a complete library is never closed; an
+// incomplete one is closed again and its error names the library and the missing symbol.
+template <class Api, class ResolveAll>
+[[nodiscard]] Result<Api> load_library_api(const char* library, ResolveAll resolve_all) {
+  void* handle = NOOK_TRY(open_library(library));
+  Api api;
+  if (!resolve_all(handle, api)) {
+    Error error = library_error(library);
+    close_library(handle);
+    return fail(std::move(error));
+  }
+  return api;
+}
+
 }  // namespace nook::sys
