@@ -136,6 +136,9 @@ class ContainerStore {
 
  private:
   explicit ContainerStore(std::string root, bool read_only) : root_(std::move(root)), read_only_(read_only) {}
+  // The name index (container.cc); both under containers.lock.
+  [[nodiscard]] Result<void> ensure_name_index() const;
+  std::string holder_of(std::string_view name) const;
   std::string root_;  // <graph_root>/containers
   bool read_only_ = false;
 };

@@ -79,7 +79,7 @@ mounts_of_store() {
 
 # assert_nothing_left [PID...]: no container record, none of the PIDs (monitors and container
 # processes recorded by the test) alive, no monitor of this store, no mount of its containers,
-# no file under STORE/containers but the store's lock, none under RUNROOT/runtime (the compiled seccomp filters in RUNROOT/runtime.seccomp are a cache, kept).
+# no file under STORE/containers but the store's lock and its (empty) name index, none under RUNROOT/runtime (the compiled seccomp filters in RUNROOT/runtime.seccomp are a cache, kept).
 assert_nothing_left() {
     local pid
     run_nook 0 ps -a -q
@@ -98,7 +98,8 @@ assert_nothing_left() {
     mounts=$(mounts_of_store)
     [[ -z $mounts ]] || die "mounts of the store's containers left:" "$mounts"
     local files
-    files=$(find "$STORE/containers" -mindepth 1 ! -path "$STORE/containers/containers.lock" 2>&1 | head -20)
+    files=$(find "$STORE/containers" -mindepth 1 ! -path "$STORE/containers/containers.lock" \
+        ! -path "$STORE/containers/names" 2>&1 | head -20)
     [[ -z $files ]] || die "files left under the store's containers/:" "$files"
     files=$(find "$RUNROOT" -mindepth 1 ! -path "$RUNROOT/runtime" ! -path "$RUNROOT/runtime.seccomp*" 2>&1 | head -20)
     [[ -z $files ]] || die "files left in the run root $RUNROOT:" "$files"

@@ -2,12 +2,20 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <thread>
 
 #include "lib/sys/file.h"
 
 namespace nook::container {
 namespace {
+
+std::string link_of(const std::string& path) {
+  char target[256];
+  ssize_t n = ::readlink(path.c_str(), target, sizeof target);
+  return n < 0 ? "" : std::string(target, static_cast<size_t>(n));
+}
 
 class ContainerStoreTest : public ::testing::Test {
  protected:
@@ -122,6 +130,55 @@ TEST_F(ContainerStoreTest, RenameAndRemove) {
   ASSERT_TRUE(gone);
   EXPECT_FALSE(*gone);
   EXPECT_EQ(store_->list()->size(), 1u);
+}
+
+TEST_F(ContainerStoreTest, NameIndexFollowsAddRenameAndRemove) {
+  std::string names = dir_.path() + "/containers/names";
+  auto a = store_->add(sample("one"));
+  ASSERT_TRUE(a);
+  EXPECT_EQ(link_of(names + "/one"), a->id);
+  ASSERT_TRUE(store_->rename(a->id, "uno"));
+  EXPECT_FALSE(*sys::path_exists(names + "/one"));
+  EXPECT_EQ(link_of(names + "/uno"), a->id);
+  EXPECT_EQ(store_->find("uno")->id, a->id);
+  EXPECT_EQ(store_->find("one").error().kind(), ErrorKind::NotFound);
+  ASSERT_TRUE(store_->remove(a->id));
+  EXPECT_FALSE(*sys::path_exists(names + "/uno"));
+  EXPECT_EQ(store_->find("uno").error().kind(), ErrorKind::NotFound);
+}
+
+TEST_F(ContainerStoreTest, StaleNameLinksDoNotHoldTheName) {
+  // What a crash between the link and the record leaves: a link to a record that is not there, or
+  // to one that carries another name.
+  auto a = store_->add(sample("kept"));
+  ASSERT_TRUE(a);
+  std::string names = dir_.path() + "/containers/names";
+  ASSERT_EQ(::symlink(std::string(64, 'f').c_str(), (names + "/ghost").c_str()), 0);
+  ASSERT_EQ(::symlink(a->id.c_str(), (names + "/other").c_str()), 0);
+  EXPECT_EQ(store_->find("ghost").error().kind(), ErrorKind::NotFound);
+  EXPECT_EQ(store_->find("other").error().kind(), ErrorKind::NotFound);
+  auto ghost = store_->add(sample("ghost"));
+  ASSERT_TRUE(ghost) << ghost.error().message();
+  EXPECT_EQ(store_->find("ghost")->id, ghost->id);
+  ASSERT_TRUE(store_->rename(ghost->id, "other"));
+  EXPECT_EQ(store_->find("other")->id, ghost->id);
+  EXPECT_EQ(store_->find("kept")->id, a->id);
+}
+
+TEST_F(ContainerStoreTest, AStoreWithoutTheIndexIsReadThenIndexed) {
+  // A store written before the index: lookups read the records; the next add builds the index.
+  auto a = store_->add(sample("old"));
+  ASSERT_TRUE(a);
+  std::string names = dir_.path() + "/containers/names";
+  ASSERT_TRUE(sys::remove_all(names));
+  EXPECT_EQ(store_->find("old")->id, a->id);
+  EXPECT_EQ(store_->find(a->id.substr(0, 10))->id, a->id);
+  auto dup = store_->add(sample("old"));
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().kind(), ErrorKind::Exists);
+  EXPECT_EQ(link_of(names + "/old"), a->id);
+  ASSERT_TRUE(store_->add(sample("new")));
+  EXPECT_EQ(store_->list()->size(), 2u);
 }
 
 TEST(ContainerRecord, RejectsCorruptRecords) {
