@@ -356,10 +356,11 @@ Result<Container> ContainerStore::add(Container container) {
   sys::TempPath guard(p.dir);
   if (::mkdir(p.dir.c_str(), 0700) != 0) return fail(Error::from_errno("mkdir", fmt::format("{:?}", p.dir)));
   NOOK_TRY_VOID(sys::make_dirs(p.userdata, 0700));
-  NOOK_TRY_VOID(update(container));
-  if (auto linked = link_name(root_, container.name, container.id); !linked) {
-    (void)::unlink((p.dir + "/container.json").c_str());
-    return fail(linked.error());
+  // The link first: a crash before the record leaves a stale link, never a record without its name.
+  NOOK_TRY_VOID(link_name(root_, container.name, container.id));
+  if (auto written = update(container); !written) {
+    unlink_name(root_, container.name, container.id);
+    return fail(written.error());
   }
   guard.commit();
   return container;
