@@ -38,6 +38,20 @@ Error not_improper(std::string message) { return Error(ErrorKind::InvalidState, 
 
 bool cgroup2_unified() { return host::probe_cgroup_facts(true, "", "").root_is_cgroup2; }
 
+// The keys a verb acts on: `keys` as given, or with --all the ids of the containers that `wanted`
+// accepts, judged by their state as the next command would see it (reconcile_view).
+template <class Wanted>
+Result<std::vector<std::string>> target_keys(const container::ContainerStore& store,
+                                             const std::vector<std::string>& keys, bool all, Wanted wanted) {
+  if (!all) return keys;
+  std::vector<std::string> ids;
+  for (container::Container& c : NOOK_TRY(store.list())) {
+    reconcile_view(store, c);
+    if (wanted(c)) ids.push_back(c.id);
+  }
+  return ids;
+}
+
 // --- /proc reading for top ---------------------------------------------------------------
 
 struct ProcInfo {
@@ -282,15 +296,8 @@ Result<void> remove_stopped(container::ContainerStore& store, const std::string&
 Result<std::vector<ContainerResult>> restart_containers(const Settings& settings, const std::vector<std::string>& keys,
                                                         const RestartOptions& options) {
   container::ContainerStore store = NOOK_TRY(container::ContainerStore::open(settings.config.graph_root, false));
-  std::vector<std::string> targets = keys;
-  if (options.all) {
-    targets.clear();
-    for (container::Container& c : NOOK_TRY(store.list())) {
-      reconcile_view(store, c);
-      if (options.running && !has_process(c)) continue;
-      targets.push_back(c.id);
-    }
-  }
+  std::vector<std::string> targets = NOOK_TRY(target_keys(
+      store, keys, options.all, [&](const container::Container& c) { return !options.running || has_process(c); }));
   std::vector<ContainerResult> results;
   for (const std::string& key : targets) {
     ContainerResult result{.key = key};
@@ -342,15 +349,9 @@ Result<void> check_unpause_supported(const Settings& settings) {
 Result<std::vector<ContainerResult>> pause_containers(const Settings& settings, const std::vector<std::string>& keys,
                                                       bool all, bool pause) {
   container::ContainerStore store = NOOK_TRY(container::ContainerStore::open(settings.config.graph_root, false));
-  std::vector<std::string> targets = keys;
-  if (all) {
-    targets.clear();
-    for (container::Container& c : NOOK_TRY(store.list())) {
-      reconcile_view(store, c);
-      Status wanted = pause ? Status::Running : Status::Paused;
-      if (c.state.status == wanted) targets.push_back(c.id);
-    }
-  }
+  Status wanted = pause ? Status::Running : Status::Paused;
+  std::vector<std::string> targets = NOOK_TRY(
+      target_keys(store, keys, all, [&](const container::Container& c) { return c.state.status == wanted; }));
   std::vector<ContainerResult> results;
   for (const std::string& key : targets) {
     ContainerResult result{.key = key};
@@ -694,14 +695,8 @@ Result<int> start_initialized(const Settings& settings, container::ContainerStor
 Result<std::vector<ContainerResult>> init_containers(const Settings& settings, const std::vector<std::string>& keys,
                                                      bool all) {
   container::ContainerStore store = NOOK_TRY(container::ContainerStore::open(settings.config.graph_root, false));
-  std::vector<std::string> targets = keys;
-  if (all) {
-    targets.clear();
-    for (container::Container& c : NOOK_TRY(store.list())) {
-      reconcile_view(store, c);
-      if (!has_process(c)) targets.push_back(c.id);
-    }
-  }
+  std::vector<std::string> targets =
+      NOOK_TRY(target_keys(store, keys, all, [](const container::Container& c) { return !has_process(c); }));
   std::vector<ContainerResult> results;
   for (const std::string& key : targets) {
     ContainerResult result{.key = key};

@@ -155,6 +155,15 @@ counter() {
     run_root 125 unpause cnt
     is "$stderr_only" "Error: \"$id\" is not paused, can't unpause: container state improper"
     run_root 0 exec cnt true
+    # --all picks the running containers to pause, then the paused ones to unpause.
+    run_root 0 pause --all
+    is "$output" "$id"
+    run_root 0 inspect cnt --format '{{.State.Status}}'
+    is "$output" "paused"
+    run_root 0 unpause --all
+    is "$output" "$id"
+    run_root 0 inspect cnt --format '{{.State.Status}}'
+    is "$output" "running"
     # kill of a paused container thaws it first: the signal is acted on.
     run_root 0 pause cnt
     run_root 0 kill cnt
