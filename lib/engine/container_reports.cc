@@ -99,15 +99,12 @@ Result<bool> matches_all(const container::Container& c, const std::vector<std::s
   return true;
 }
 
-json ps_json(const container::Container& c) {
-  // Filled key by key: nlohmann's initializer-list constructor checks and copies every pair, and
-  // cost more than reading the record.
-  Timestamp created = parse_time(c.created);
+// The keys of podman's ListContainer that --format json and the template rows give alike. Filled
+// key by key: nlohmann's initializer-list constructor checks and copies every pair, and cost more
+// than reading the record.
+json ps_common(const container::Container& c) {
   json j = json::object();
   j["AutoRemove"] = c.auto_remove;
-  j["Command"] = c.command;
-  j["Created"] = format_rfc3339_nano(created);
-  j["CreatedAt"] = human_duration(seconds_since(created)) + " ago";
   j["Exited"] = c.state.status == Status::Exited;
   j["ExitedAt"] = c.state.finished_at.empty() ? -62135596800 : parse_time(c.state.finished_at).seconds;
   j["ExitCode"] = c.state.exit_code;
@@ -115,24 +112,33 @@ json ps_json(const container::Container& c) {
   j["Image"] = c.image_name;
   j["ImageID"] = c.image_id;
   j["IsInfra"] = false;
-  j["Labels"] = c.labels.empty() ? json(nullptr) : json(c.labels);
-  j["Mounts"] = json::array();
-  j["Names"] = json::array({c.name});
   j["Namespaces"] = json::object();
-  j["Networks"] = json::array();
   j["Pid"] = c.state.pid;
   j["Pod"] = "";
   j["PodName"] = "";
-  j["Ports"] = nullptr;
   j["Restarts"] = c.state.restart_count;
-  j["Size"] = nullptr;
   j["StartedAt"] = c.state.started_at.empty() ? -62135596800 : parse_time(c.state.started_at).seconds;
   j["State"] = container::status_name(c.state.status);
+  return j;
+}
+
+json ps_json(const container::Container& c) {
+  Timestamp created = parse_time(c.created);
+  json j = ps_common(c);
+  j["Command"] = c.command;
+  j["Created"] = format_rfc3339_nano(created);
+  j["CreatedAt"] = human_duration(seconds_since(created)) + " ago";
+  j["Labels"] = c.labels.empty() ? json(nullptr) : json(c.labels);
+  j["Mounts"] = json::array();
+  j["Names"] = json::array({c.name});
+  j["Networks"] = json::array();
+  j["Ports"] = nullptr;
+  j["Size"] = nullptr;
   j["Status"] = "";
   return j;
 }
 
-// The template fields of one row: podman's ListContainer keys, some of them in their table form.
+// The template fields of one row: the common keys, and the others in their table form.
 json ps_row(const container::Container& c, bool no_trunc) {
   std::string command = strings::join(c.command, " ");
   if (!no_trunc && command.size() > 17) command = command.substr(0, 17) + "...";
@@ -140,34 +146,19 @@ json ps_row(const container::Container& c, bool no_trunc) {
   std::string created_human = human_duration(seconds_since(created)) + " ago";
   std::vector<std::string> labels;
   for (const auto& [k, v] : c.labels) labels.push_back(k + "=" + v);
-  json row = json::object();
-  row["AutoRemove"] = c.auto_remove;
+  json row = ps_common(c);
   row["Command"] = std::move(command);
   row["Created"] = created_human;
   row["CreatedAt"] = go_time_string(created);
   row["CreatedHuman"] = std::move(created_human);
-  row["Exited"] = c.state.status == Status::Exited;
-  row["ExitedAt"] = c.state.finished_at.empty() ? -62135596800 : parse_time(c.state.finished_at).seconds;
-  row["ExitCode"] = c.state.exit_code;
   row["ID"] = no_trunc ? c.id : c.id.substr(0, 12);
-  row["Id"] = c.id;
-  row["Image"] = c.image_name;
-  row["ImageID"] = c.image_id;
-  row["IsInfra"] = false;
   row["Labels"] = strings::join(labels, ",");
   row["Mounts"] = "";
   row["Names"] = c.name;
-  row["Namespaces"] = json::object();
   row["Networks"] = "";
-  row["Pid"] = c.state.pid;
-  row["Pod"] = "";
-  row["PodName"] = "";
   row["Ports"] = "";
-  row["Restarts"] = c.state.restart_count;
   row["RunningFor"] = human_duration(seconds_since(created));
   row["Size"] = "";
-  row["StartedAt"] = c.state.started_at.empty() ? -62135596800 : parse_time(c.state.started_at).seconds;
-  row["State"] = container::status_name(c.state.status);
   row["Status"] = status_text(c);
   return row;
 }
