@@ -322,7 +322,13 @@ Result<std::string> commit_container(const Settings& settings, std::string_view 
     if (process.contains("env")) cc["Env"] = process["env"];
     if (process.contains("cwd")) cc["WorkingDir"] = process["cwd"];
   }
-  std::vector<std::string> entrypoint = cc.value("Entrypoint", std::vector<std::string>{});
+  // Docker writes "Entrypoint": null, and so does a commit of a commit (below).
+  std::vector<std::string> entrypoint;
+  if (auto it = cc.find("Entrypoint"); it != cc.end() && it->is_array()) {
+    for (const nlohmann::json& part : *it) {
+      if (part.is_string()) entrypoint.push_back(part.get<std::string>());
+    }
+  }
   const std::vector<std::string>& command = c.record.command;
   if (!entrypoint.empty() && command.size() >= entrypoint.size() &&
       std::equal(entrypoint.begin(), entrypoint.end(), command.begin())) {
