@@ -22,6 +22,7 @@
 #include "lib/image/manifest.h"
 #include "lib/oci/spec_builder.h"
 #include "lib/oci/user.h"
+#include "lib/storage/layer_file.h"
 #include "lib/sys/file.h"
 #include "lib/util/log.h"
 #include "lib/util/scope_exit.h"
@@ -112,13 +113,35 @@ std::string hosts_file(const std::string& hostname, const std::string& name) {
 
 }  // namespace
 
-Result<oci::ResolvedUser> resolve_container_user(const Settings& settings, const storage::Store& store,
-                                                 const container::Container& record,
-                                                 const container::ContainerPaths& paths) {
+Result<std::vector<std::string>> read_image_files(const Settings& settings, const storage::Store& store,
+                                                  const container::Container& record,
+                                                  const container::ContainerPaths& paths,
+                                                  std::initializer_list<std::string_view> files) {
+  std::vector<std::string> contents;
+  if (record.driver != "vfs") {
+    // Straight from the layers (the container's upper directory on top), where their form answers.
+    std::vector<std::string> stack{paths.upper};
+    for (auto it = record.layers.rbegin(); it != record.layers.rend(); ++it) stack.push_back(store.layer_dir(*it));
+    for (std::string_view file : files) {
+      storage::LayerFile found = NOOK_TRY(storage::read_layer_file(stack, file));
+      if (found.kind == storage::LayerFile::Kind::NeedsMount) break;
+      contents.push_back(std::move(found.content));  // empty when Absent
+    }
+    if (contents.size() == files.size()) return contents;
+    contents.clear();
+  }
   NOOK_TRY_VOID(mount_rootfs(settings, store, record, paths));
   ScopeExit unmount([&] { unmount_rootfs(paths); });
   sys::UniqueFd root = NOOK_TRY(sys::open_file(rootfs_dir(record, paths), O_PATH | O_DIRECTORY));
-  return oci::resolve_user(root.get(), record.user, record.group_add);
+  for (std::string_view file : files) contents.push_back(NOOK_TRY(oci::read_in_root(root.get(), file)));
+  return contents;
+}
+
+Result<oci::ResolvedUser> resolve_container_user(const Settings& settings, const storage::Store& store,
+                                                 const container::Container& record,
+                                                 const container::ContainerPaths& paths) {
+  std::vector<std::string> files = NOOK_TRY(read_image_files(settings, store, record, paths, {"etc/passwd", "etc/group"}));
+  return oci::resolve_user_from_files(record.user, record.group_add, files[0], files[1]);
 }
 
 bool rootless_has_subordinate_ids(const Settings&) {

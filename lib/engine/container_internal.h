@@ -44,7 +44,14 @@ std::vector<std::string> expand_env(const std::vector<std::string>& items, const
 [[nodiscard]] Result<void> write_container_files(const container::Container& record,
                                                  const container::ContainerPaths& paths, const std::string& hostname,
                                                  bool host_network);
-// --user resolved in the container's rootfs (mounted for the lookup, then unmounted).
+// The image's copies of `files` (paths below the root, "" for a missing one), read from the
+// layers without a mount where lib/storage/layer_file.h can, else through a mount of the rootfs.
+[[nodiscard]] Result<std::vector<std::string>> read_image_files(const Settings& settings,
+                                                                const storage::Store& store,
+                                                                const container::Container& record,
+                                                                const container::ContainerPaths& paths,
+                                                                std::initializer_list<std::string_view> files);
+// --user resolved in the image's /etc/passwd and /etc/group (read_image_files).
 [[nodiscard]] Result<oci::ResolvedUser> resolve_container_user(const Settings& settings,
                                                                const storage::Store& store,
                                                                const container::Container& record,

@@ -34,15 +34,6 @@ std::string errno_text(int err) {
 // podman's default AutoUserNsMinSize.
 constexpr uint32_t kAutoDefaultSize = 1024;
 
-Result<std::string> read_in_root(int root_fd, const char* path) {
-  auto fd = sys::openat2(root_fd, path, O_RDONLY, 0, RESOLVE_IN_ROOT);
-  if (!fd) {
-    if (fd.error().sys_errno() == ENOENT) return std::string();
-    return fail(fd.error());
-  }
-  return sys::read_all(fd->get());
-}
-
 // The auto ranges other containers hold (their uid maps), read under the lock.
 Result<std::vector<oci::IdMapping>> auto_ranges_in_use(const Settings& settings) {
   container::ContainerStore store = NOOK_TRY(container::ContainerStore::open(settings.config.graph_root, false));
@@ -241,11 +232,9 @@ Result<void> add_run_flag_mounts(const Settings& settings, const storage::Store&
     for (const oci::IdMapping& m : gid_map) {
       if (m.host_id == 0) gid = m.container_id;
     }
-    NOOK_TRY_VOID(mount_rootfs(settings, store, record, paths));
-    ScopeExit unmount([&] { unmount_rootfs(paths); });
-    sys::UniqueFd root = NOOK_TRY(sys::open_file(rootfs_dir(record, paths), O_PATH | O_DIRECTORY));
-    std::string passwd = NOOK_TRY(read_in_root(root.get(), "/etc/passwd"));
-    std::string group = NOOK_TRY(read_in_root(root.get(), "/etc/group"));
+    std::vector<std::string> files = NOOK_TRY(read_image_files(settings, store, record, paths, {"etc/passwd", "etc/group"}));
+    std::string& passwd = files[0];
+    std::string& group = files[1];
     const std::string& name = settings.env.user_name;
     std::string home = spec.workdir.empty() ? "/" : spec.workdir;
     std::string passwd_line = keep_id_passwd_line(passwd, name, uid, gid, home);

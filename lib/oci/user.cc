@@ -106,6 +106,8 @@ void add_unique(std::vector<gid_t>& list, gid_t gid) {
   if (std::find(list.begin(), list.end(), gid) == list.end()) list.push_back(gid);
 }
 
+}  // namespace
+
 Result<std::string> read_in_root(int rootfs_fd, std::string_view path) {
   auto fd = sys::openat2(rootfs_fd, path, O_RDONLY, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
   if (!fd && fd.error().kind() == ErrorKind::Unsupported) {
@@ -118,8 +120,6 @@ Result<std::string> read_in_root(int rootfs_fd, std::string_view path) {
   }
   return sys::read_all(fd->get());
 }
-
-}  // namespace
 
 Result<ResolvedUser> resolve_user_from_files(std::string_view user, const std::vector<std::string>& group_add,
                                              std::string_view passwd, std::string_view group) {

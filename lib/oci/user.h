@@ -37,6 +37,10 @@ struct ResolvedUser {
                                                            const std::vector<std::string>& group_add,
                                                            std::string_view passwd, std::string_view group);
 
+// Reads `path` (below the root) through `rootfs_fd` with openat2(RESOLVE_IN_ROOT), so a symlink in
+// the image cannot point outside the rootfs; a missing file reads as "".
+[[nodiscard]] Result<std::string> read_in_root(int rootfs_fd, std::string_view path);
+
 // Reads etc/passwd and etc/group through `rootfs_fd` with openat2(RESOLVE_IN_ROOT), so a symlink in
 // the image cannot point outside the rootfs; a missing file counts as empty.
 [[nodiscard]] Result<ResolvedUser> resolve_user(int rootfs_fd, std::string_view user,

@@ -254,3 +254,29 @@ etc read-only"
     run_nook 0 run --rm --read-only-tmpfs=false "$IMAGE" sh -c 'touch /tmp/x && echo writable without --read-only'
     is "$stdout_only" "writable without --read-only"
 }
+
+@test "--user is resolved in the image's top layers: added users, a deleted group file, a symlinked passwd" {
+    # Each commit adds a layer; create reads /etc/passwd and /etc/group straight from the layers
+    # (lib/storage/layer_file.h) and falls back to a mount for what only overlayfs can resolve.
+    run_nook 0 run --name u1 "$IMAGE" sh -c 'echo "app:x:1234:4321:app:/home/app:/bin/sh" >> /etc/passwd; echo "apps:x:4321:app" >> /etc/group; echo "extra:x:555:app" >> /etc/group'
+    run_nook 0 commit -q u1 users-added
+    run_nook 0 run --rm -u app users-added sh -c 'id -u; id -g; id -G'
+    is "$stdout_only" "1234
+4321
+4321 555" "the user and its groups from the committed layer"
+    run_nook 0 run --name u2 users-added rm /etc/group
+    run_nook 0 commit -q u2 no-group
+    run_nook 0 run --rm -u app no-group sh -c 'id -u; id -G'
+    is "$stdout_only" "1234
+4321" "a whited-out /etc/group gives no supplementary groups"
+    run_nook 125 run --rm -u app:apps no-group true
+    is "$stderr_only" "Error: unable to find group apps: no matching entries in group file"
+    run_nook 0 run --name u3 users-added sh -c 'mv /etc/passwd /etc/passwd.real; ln -s passwd.real /etc/passwd'
+    run_nook 0 commit -q u3 linked-passwd
+    run_nook 0 run --rm -u app linked-passwd id -u
+    is "$stdout_only" "1234" "a symlinked /etc/passwd is read through a mount"
+    run_nook 125 run --rm -u nosuch linked-passwd true
+    is "$stderr_only" "Error: unable to find user nosuch: no matching entries in passwd file"
+    run_nook 0 rm u1 u2 u3
+    run_nook 0 rmi linked-passwd no-group users-added
+}
