@@ -327,8 +327,8 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   auto spec = oci::build_spec(image_config.config, spec_options);
   if (!spec) return undo(spec.error());
   if (auto limits = finish_cgroup_spec(cgroup_plan, *spec, paths.userdata); !limits) return undo(limits.error());
+  record.command = spec->process.args;  // what ps and commit show: without --init's prefix
   if (auto finished = finish_run_flags_spec(record, *spec); !finished) return undo(finished.error());
-  record.command = spec->process.args;
   if (auto updated = containers.update(record); !updated) return undo(updated.error());
   std::string bundle = oci::to_json(*spec).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   if (auto written = sys::write_file_atomic(paths.userdata + "/config.json", bundle, 0600, kStateWrite); !written) {

@@ -32,6 +32,8 @@ catatonit_path() {
     sleep 1
     run_nook 0 exec zombie sh -c 'grep -l "^State:.*Z" /proc/[0-9]*/status 2>/dev/null | wc -l'
     is "$stdout_only" "0" "no zombie left"
+    run_nook 0 ps --no-trunc --filter name=zombie --format '{{.Command}}'
+    is "$stdout_only" "sh -c (sleep 0.2 &) ; sleep 100" "ps shows the command, not catatonit's prefix"
     # stop's SIGTERM reaches the command through catatonit (sleep alone would ignore it as PID 1).
     local start=$SECONDS
     run_nook 0 stop -t 20 zombie
