@@ -183,6 +183,20 @@ Result<void> mount_rootfs(const Settings& settings, const storage::Store& store,
     return fail(ErrorKind::Unsupported,
                 fmt::format("the image has too many layers ({}) for one overlay mount", record.layers.size()));
   }
+  if (record.auto_remove) {
+    // --rm, as podman: "volatile" spares the sync of the whole upper file system that overlayfs
+    // does when its last mount goes, for a layer that is deleted right after. Overlay leaves
+    // WORKDIR/work/incompat/volatile behind and refuses to mount over it again (create may have
+    // mounted the root once already).
+    NOOK_TRY_VOID(sys::remove_all(paths.work + "/work/incompat"));
+    auto mounted = sys::mount_fs("overlay", paths.merged, "overlay", 0, data + ",volatile");
+    if (mounted) {
+      (void)mounted->release();
+      return {};
+    }
+    if (mounted.error().sys_errno() != EINVAL) return fail(mounted.error());
+    // Linux < 5.10 has no "volatile": mount as usual.
+  }
   sys::ScopedMount mount = NOOK_TRY(sys::mount_fs("overlay", paths.merged, "overlay", 0, data));
   (void)mount.release();
   return {};
