@@ -3,11 +3,12 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
+#include <cstring>
 #include <cstdint>
 #include <limits>
 
@@ -19,8 +20,6 @@
 namespace nook::rootless {
 
 namespace {
-
-constexpr auto kHelperTimeout = std::chrono::seconds(30);
 
 // Writes `data` to a /proc file (uid_map, gid_map, setgroups) in one write(2), as the kernel
 // requires for the maps.
@@ -34,65 +33,65 @@ Result<void> write_proc_file(const std::string& path, std::string_view data) {
   return {};
 }
 
-// Runs one of newuidmap/newgidmap on `pid`; an error carries its stderr.
-Result<void> run_map_helper(const std::string& helper, pid_t pid, std::span<const IdMapping> mappings) {
-  std::vector<std::string> argv{helper, std::to_string(pid)};
-  for (std::string& arg : mapping_args(mappings)) argv.push_back(std::move(arg));
-  sys::CaptureResult result = NOOK_TRY(sys::run_capture(argv, kHelperTimeout));
-  if (!result.status.success()) {
-    std::string err(strings::trim(result.stderr_data));
-    if (err.empty()) err = fmt::format("exit status {}", result.status.shell_code());
-    return fail(ErrorKind::Permission,
-                fmt::format("{} failed: {}", strings::join(argv, " "), err));
-  }
-  return {};
-}
-
-// One id-mapping helper child: waits for its go byte on `go` (EOF = the parent gave up), runs
-// `program` (newuidmap or newgidmap) on `parent`, writes "" (success) or the error message to
-// `report`, and _exits. Runs in a fork of a single-threaded process, so allocating is safe.
-[[noreturn]] void helper_child(const std::string& program, std::span<const IdMapping> mappings, pid_t parent,
-                               int go, int report) {
+// One id-mapping helper child: waits for its go byte on `go` (EOF = the parent gave up), then
+// execs `argv` (newuidmap or newgidmap with the parent's pid and the mappings) with its stderr on
+// `report`, so the parent reads the program's complaint, or ours when the exec itself fails. A
+// fork of a single-threaded process; the program runs in place of the fork, with no second one.
+[[noreturn]] void helper_child(const std::vector<std::string>& argv, int go, int report) {
   char byte = 0;
   ssize_t n;
   do {
     n = ::read(go, &byte, 1);
   } while (n < 0 && errno == EINTR);
   if (n != 1) ::_exit(2);
-  Result<void> result = run_map_helper(program, parent, mappings);
-  if (!result) {
-    (void)sys::write_all(report, result.error().message());
-    ::_exit(1);
+  sigset_t none;
+  sigemptyset(&none);
+  (void)::sigprocmask(SIG_SETMASK, &none, nullptr);
+  int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null_fd >= 0) {
+    (void)::dup2(null_fd, STDIN_FILENO);
+    (void)::dup2(null_fd, STDOUT_FILENO);
   }
-  ::_exit(0);
+  (void)::dup2(report, STDERR_FILENO);  // dup2 leaves the copy without FD_CLOEXEC
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  ::execv(args[0], args.data());
+  (void)sys::write_all(STDERR_FILENO, fmt::format("exec {:?}: {}", argv[0], std::strerror(errno)));
+  ::_exit(127);
 }
 
-// A forked helper (killed and reaped when dropped early) and the read end of its report.
+// A forked helper (killed and reaped when dropped early), the read end of its stderr, and the
+// command line for messages.
 struct MapHelper {
   sys::ChildProcess process;
   sys::UniqueFd report;
+  std::string command;
 };
 
 Result<MapHelper> fork_helper(const std::string& program, std::span<const IdMapping> mappings, pid_t parent,
                               sys::Pipe& go) {
+  std::vector<std::string> argv{program, std::to_string(parent)};
+  for (std::string& arg : mapping_args(mappings)) argv.push_back(std::move(arg));
   sys::Pipe report = NOOK_TRY(sys::Pipe::create());
   pid_t pid = ::fork();
   if (pid < 0) return fail(Error::from_errno("fork", "the id-mapping helper"));
   if (pid == 0) {
     go.write.reset();
     report.read.reset();
-    helper_child(program, mappings, parent, go.read.get(), report.write.get());
+    helper_child(argv, go.read.get(), report.write.get());
   }
-  return MapHelper{sys::ChildProcess(pid, sys::UniqueFd()), std::move(report.read)};
+  return MapHelper{sys::ChildProcess(pid, sys::UniqueFd()), std::move(report.read), strings::join(argv, " ")};
 }
 
 // The helper's error message, empty when it succeeded.
 Result<std::string> finish_helper(MapHelper& helper) {
-  std::string message = NOOK_TRY(sys::read_all(helper.report.get()));
+  std::string output = NOOK_TRY(sys::read_all(helper.report.get()));
   sys::ExitStatus status = NOOK_TRY(helper.process.wait());
   if (status.success()) return std::string();
-  if (message.empty()) message = fmt::format("id-mapping helper exited with status {}", status.shell_code());
-  return message;
+  std::string err(strings::trim(output));
+  if (err.empty()) err = fmt::format("exit status {}", status.shell_code());
+  return fmt::format("{} failed: {}", helper.command, err);
 }
 
 // Becomes root in the namespace and detaches the mount tree from the host's propagation.
