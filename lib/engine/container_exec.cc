@@ -217,6 +217,7 @@ Result<ExecResult> exec_container(const Settings& settings, std::string_view key
   exec.seccomp = spec.linux_.seccomp;
   exec.seccomp_cache = runtime::seccomp_cache_dir(settings.config.run_root + "/runtime");
   exec.detach = options.detach || options.tty;
+  exec.cgroups_path = spec.linux_.cgroups_path;
   if (!options.detach) {
     exec.stdio.in = options.interactive && !options.tty ? 0 : -1;
     exec.stdio.out = 1;

@@ -55,6 +55,17 @@ Result<std::optional<ContainerCgroup>> create_container_cgroup(const oci::Spec& 
   return out;
 }
 
+Result<std::optional<ContainerCgroup>> existing_container_cgroup(std::string_view cgroups_path) {
+  if (cgroups_path.empty()) return std::optional<ContainerCgroup>();
+  cgroup::Hierarchy hierarchy = NOOK_TRY(cgroup::probe_hierarchy());
+  cgroup::Manager manager = cgroup::Manager::open(hierarchy, cgroups_path);
+  if (!manager.valid()) return std::optional<ContainerCgroup>();
+  for (const auto& [controller, dir] : manager.dirs()) {
+    if (!NOOK_TRY(sys::path_exists(dir))) return std::optional<ContainerCgroup>();
+  }
+  return std::optional<ContainerCgroup>(ContainerCgroup{std::move(hierarchy), std::move(manager)});
+}
+
 Result<void> enter_container_cgroup(const ContainerCgroup& cgroup) {
   auto added = cgroup.manager.add_pid(::getpid());
   if (!added) {

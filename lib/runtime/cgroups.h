@@ -27,6 +27,10 @@ struct ContainerCgroup {
 // (crun does the same). Errors name the file that failed.
 [[nodiscard]] Result<std::optional<ContainerCgroup>> create_container_cgroup(const oci::Spec& spec);
 
+// The cgroup at `cgroups_path` when it exists (for exec into a running container); nullopt for an
+// empty path or a cgroup that is not there.
+[[nodiscard]] Result<std::optional<ContainerCgroup>> existing_container_cgroup(std::string_view cgroups_path);
+
 // Puts the calling process into the cgroup so a child cloned next is born there (the v1 way of
 // CLONE_INTO_CGROUP: no window in which the child runs outside its limits); leave() moves the
 // caller back where it was.

@@ -335,11 +335,14 @@ Result<sys::ChildProcess> exec(const ExecOptions& options) {
   context.argv = c_strings(plan.args);
   context.envp = c_strings(plan.env);
 
+  std::optional<ContainerCgroup> cgroup = NOOK_TRY(existing_container_cgroup(options.cgroups_path));
+  if (cgroup) NOOK_TRY_VOID(enter_container_cgroup(*cgroup));  // the joiner and its child are born there
   pid_t joiner_pid = sys::raw::clone_fork(0);
   if (joiner_pid == 0) {
     ::close(sync.first.get());
     run_exec_joiner(context);
   }
+  if (cgroup) leave_container_cgroup(*cgroup);
   if (joiner_pid < 0) return fail(Error::from_errno_value(-joiner_pid, "clone", "the exec process"));
   sys::ChildProcess joiner(joiner_pid, sys::UniqueFd());
   sync.second.reset();

@@ -89,6 +89,9 @@ struct ExecOptions {
   // exec -d: the process does not die with the caller (no PR_SET_PDEATHSIG) and, without a
   // terminal, gets a session of its own.
   bool detach = false;
+  // The container's linux.cgroupsPath: the process is born in that cgroup, as the init was.
+  // Empty, or a cgroup that does not exist (the container has none), leaves it in ours.
+  std::string cgroups_path;
 };
 // The new process is a child of the caller; errors as for create().
 [[nodiscard]] Result<sys::ChildProcess> exec(const ExecOptions& options);

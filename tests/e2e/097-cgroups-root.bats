@@ -120,6 +120,20 @@ cgroup_of() {  # CONTROLLER ID
     assert_line --regexp '^[0-9]+:pids:/nook_parent/nook-'
 }
 
+@test "exec: the process joins the container's cgroups and counts against its limits" {
+    run_root 0 run -d --name ex --pids-limit 5 $BB sleep 1000
+    run_root 0 exec ex sh -c 'cat /proc/1/cgroup > /tmp/init; cat /proc/self/cgroup > /tmp/self; cmp /tmp/init /tmp/self && echo same'
+    is "$stdout_only" "same" "exec's cgroups are the init's"
+    run_root 0 exec ex cat /proc/self/cgroup
+    assert_line --regexp '^[0-9]+:memory:/nook_parent/nook-'
+    assert_line --regexp '^0::/nook_parent/nook-'
+    # sleep and the exec'd sh are two of the five: five more children cannot all be forked.
+    run_root 2 exec ex sh -c 'for i in 1 2 3 4 5; do sleep 5 & done; wait'
+    assert_line --regexp "can't fork"
+    run_root 0 rm -f -t 0 ex
+    assert_no_cgroups
+}
+
 # The counter a container writes to /tmp/c, read from the host.
 counter() {
     cat "/proc/$1/root/tmp/c"
