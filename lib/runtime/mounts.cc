@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "lib/runtime/copyup.h"
 #include "lib/sys/syscall.h"
 #include "lib/util/strings.h"
 
@@ -51,9 +52,9 @@ constexpr std::array kPropagationOptions = {
     PropagationOption{"unbindable", MS_UNBINDABLE},    PropagationOption{"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
-// Options runtimes accept and nook ignores (podman's and crun's extensions).
-constexpr std::array<std::string_view, 6> kIgnoredOptions = {"tmpcopyup", "notmpcopyup", "copy-symlink",
-                                                             "z", "Z", "U"};
+// Options runtimes accept and nook ignores (podman's and crun's extensions); "tmpcopyup" is
+// MountStep::copy_up.
+constexpr std::array<std::string_view, 5> kIgnoredOptions = {"notmpcopyup", "copy-symlink", "z", "Z", "U"};
 
 int fd_path(char (&buf)[64], int fd) { return std::snprintf(buf, sizeof buf, "/proc/self/fd/%d", fd); }
 
@@ -95,6 +96,19 @@ int bind_host(const char* source, const char* target, int rootfd, const char* de
   return 0;
 }
 
+// Copies the entries of `covered` into the tmpfs now mounted at `dest`.
+int copy_up(int covered, int rootfd, const char* dest) noexcept {
+  int mounted = open_in_root(rootfd, dest, Create::Nothing);
+  if (mounted < 0) return mounted;
+  int dst = ::openat(mounted, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int err = dst < 0 ? errno : 0;
+  ::close(mounted);
+  if (dst < 0) return -err;
+  int rc = copy_tree(covered, dst);
+  ::close(dst);
+  return rc;
+}
+
 bool mount_one(const MountStep& m, int rootfd, SyncRecord& error) {
   const char* dest = m.destination.c_str();
   int fd = open_in_root(rootfd, dest, m.file ? Create::File : Create::Directory);
@@ -105,6 +119,8 @@ bool mount_one(const MountStep& m, int rootfd, SyncRecord& error) {
   char target[64];
   fd_path(target, fd);
   int err = 0;
+  // tmpcopyup: the directory the tmpfs is about to cover, for copying its entries afterwards.
+  int covered = m.copy_up ? ::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
   if (m.bind) {
     if (::mount(m.source.c_str(), target, nullptr, MS_BIND | (m.recursive ? MS_REC : 0), nullptr) < 0) err = errno;
   } else if (::mount(m.source.c_str(), target, m.fstype.c_str(), m.flags, m.data.empty() ? nullptr : m.data.c_str()) < 0) {
@@ -128,8 +144,17 @@ bool mount_one(const MountStep& m, int rootfd, SyncRecord& error) {
   }
   ::close(fd);
   if (err != 0) {
+    if (covered >= 0) ::close(covered);
     set_error(error, ErrorKind::System, err, "mounting %s on %s", m.bind ? m.source.c_str() : m.fstype.c_str(), dest);
     return false;
+  }
+  if (covered >= 0) {
+    int rc = copy_up(covered, rootfd, dest);
+    ::close(covered);
+    if (rc < 0) {
+      set_error(error, ErrorKind::System, -rc, "copying the image's %s into its tmpfs", dest);
+      return false;
+    }
   }
   // Remount flags of a bind, and propagation: both act on the new mount, opened afresh.
   if ((m.bind && (m.flags != 0)) || m.propagation != 0) {
@@ -172,6 +197,10 @@ Result<MountStep> parse_mount(const oci::Mount& mount, std::string_view bundle) 
   step.recursive = mount.type == "rbind";
   std::vector<std::string> data;
   for (const std::string& option : mount.options) {
+    if (option == "tmpcopyup") {
+      step.copy_up = true;
+      continue;
+    }
     if (option == "bind" || option == "rbind") {
       step.bind = true;
       step.recursive = step.recursive || option == "rbind";
@@ -211,6 +240,7 @@ Result<MountStep> parse_mount(const oci::Mount& mount, std::string_view bundle) 
     }
     step.source = mount.source.empty() ? step.fstype : mount.source;
   }
+  step.copy_up = step.copy_up && step.fstype == "tmpfs";
   step.data = strings::join(data, ",");
   return step;
 }

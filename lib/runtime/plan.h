@@ -31,6 +31,7 @@ struct MountStep {
   bool bind = false;
   bool recursive = false;  // rbind
   bool file = false;       // bind of a non-directory: the target is created as a file (runtime sets it)
+  bool copy_up = false;    // tmpfs with "tmpcopyup": starts with the image's content there (copyup.h)
   friend bool operator==(const MountStep&, const MountStep&) = default;
 };
 

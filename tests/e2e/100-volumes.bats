@@ -205,6 +205,26 @@ local       myvol" "volume ls"
     assert_nothing_mounted
 }
 
+@test "tmpcopyup: a tmpfs starts with the image's content there, unless notmpcopyup" {
+    # podman's default for --tmpfs, --mount type=tmpfs and --read-only-tmpfs.
+    run_nook 0 run --rm --tmpfs /etc "$IMAGE" sh -c 'grep " /etc " /proc/mounts | cut -d" " -f3; head -n1 /etc/passwd; echo new > /etc/added; cat /etc/added'
+    is "$stdout_only" "tmpfs
+root:x:0:0:root:/root:/bin/sh
+new"
+    run_nook 0 run --rm --mount type=tmpfs,dst=/bin,tmpfs-mode=755 "$IMAGE" sh -c 'ls -l /bin/sh | cut -c1; /bin/busybox true && echo runs; stat -c %a /bin'
+    is "$stdout_only" "l
+runs
+755" "links copied, the binary runs from the tmpfs, the mode is the option's"
+    run_nook 0 run --rm --tmpfs /etc:notmpcopyup "$IMAGE" sh -c 'test -e /etc/passwd && echo copied || echo empty'
+    is "$stdout_only" "empty"
+    run_nook 0 run --rm --mount type=tmpfs,dst=/etc,notmpcopyup "$IMAGE" sh -c 'test -e /etc/passwd && echo copied || echo empty'
+    is "$stdout_only" "empty"
+    run_nook 0 run --rm --tmpfs /nothing-here "$IMAGE" ls -A /nothing-here
+    is "$stdout_only" "" "a destination the image lacks starts empty"
+    assert_nothing_left
+    assert_nothing_mounted
+}
+
 @test "--mount type=image: another image's root, read-only unless rw=true" {
     run_nook 0 run --rm --mount "type=image,src=$IMAGE,dst=/img" "$IMAGE" sh -c 'ls /img/bin/busybox; cat /img/etc/group | head -n1'
     is "$stdout_only" "/img/bin/busybox

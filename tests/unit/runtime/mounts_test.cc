@@ -42,6 +42,20 @@ TEST(ParseMount, Binds) {
   EXPECT_EQ(step->clear_flags, static_cast<unsigned long>(MS_RDONLY));
 }
 
+TEST(ParseMount, TmpcopyupIsForTmpfsOnly) {
+  auto step = parse_mount({"/tmp", "tmpfs", "tmpfs", {"rw", "tmpcopyup", "mode=1777"}}, "/b");
+  ASSERT_TRUE(step.has_value());
+  EXPECT_TRUE(step->copy_up);
+  EXPECT_EQ(step->data, "mode=1777") << "not passed to the kernel";
+  step = parse_mount({"/tmp", "tmpfs", "tmpfs", {"notmpcopyup"}}, "/b");
+  ASSERT_TRUE(step.has_value());
+  EXPECT_FALSE(step->copy_up);
+  EXPECT_TRUE(step->data.empty());
+  step = parse_mount({"/data", "bind", "/srv", {"rbind", "tmpcopyup"}}, "/b");
+  ASSERT_TRUE(step.has_value());
+  EXPECT_FALSE(step->copy_up);
+}
+
 TEST(ParseMount, Errors) {
   EXPECT_FALSE(parse_mount({"relative", "tmpfs", "tmpfs", {}}, "/b").has_value());
   EXPECT_FALSE(parse_mount({"/x", "", "", {}}, "/b").has_value());
