@@ -504,6 +504,19 @@ void remove_anonymous_volumes(const std::string& graph_root, const container::Co
   }
 }
 
+std::vector<std::string> user_volume_destinations(const container::Container& record) {
+  std::vector<std::string> out;
+  for (int group = 0; group < 3; ++group) {
+    for (const json& j : record.mounts) {
+      if (!j.is_object()) continue;
+      std::string type = j.value("type", "");
+      int of = type == "volume" ? 1 : type == "image" ? 2 : 0;
+      if (of == group) out.push_back(j.value("destination", ""));
+    }
+  }
+  return out;
+}
+
 json inspect_mounts(const container::Container& record) {
   json out = json::array();
   for (const json& j : record.mounts) {

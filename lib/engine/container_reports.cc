@@ -129,7 +129,7 @@ json ps_json(const container::Container& c) {
   j["Created"] = format_rfc3339_nano(created);
   j["CreatedAt"] = human_duration(seconds_since(created)) + " ago";
   j["Labels"] = c.labels.empty() ? json(nullptr) : json(c.labels);
-  j["Mounts"] = json::array();
+  j["Mounts"] = user_volume_destinations(c);
   j["Names"] = json::array({c.name});
   j["Networks"] = json::array();
   j["Ports"] = nullptr;
@@ -153,7 +153,7 @@ json ps_row(const container::Container& c, bool no_trunc) {
   row["CreatedHuman"] = std::move(created_human);
   row["ID"] = no_trunc ? c.id : c.id.substr(0, 12);
   row["Labels"] = strings::join(labels, ",");
-  row["Mounts"] = "";
+  row["Mounts"] = "[" + strings::join(user_volume_destinations(c), " ") + "]";  // Go's %v of a []string
   row["Names"] = c.name;
   row["Networks"] = "";
   row["Ports"] = "";

@@ -54,5 +54,8 @@ void remove_anonymous_volumes(const std::string& graph_root, const container::Co
 // inspect's "Mounts": podman's InspectMount objects (Type, Name, Source, Destination, Driver,
 // Mode, Options, RW, Propagation).
 nlohmann::json inspect_mounts(const container::Container& record);
+// ps's "Mounts" (podman's UserVolumes): the destinations of the user's mounts, binds and tmpfs
+// first, then volumes, then image mounts, each group in the order given.
+std::vector<std::string> user_volume_destinations(const container::Container& record);
 
 }  // namespace nook::engine

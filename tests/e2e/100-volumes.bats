@@ -205,6 +205,19 @@ local       myvol" "volume ls"
     assert_nothing_mounted
 }
 
+@test "ps shows the user's mounts: binds and tmpfs, then volumes" {
+    mkdir -p "$BATS_TEST_TMPDIR/h"
+    run_nook 0 run -d --name m1 -v psvol:/v --tmpfs /t -v "$BATS_TEST_TMPDIR/h:/h" "$IMAGE" sleep 100
+    run_nook 0 run -d --name m2 "$IMAGE" sleep 100
+    run_nook 0 ps --sort names --format '{{.Names}} {{.Mounts}}'
+    is "$stdout_only" "m1 [/h /t /v]
+m2 []"
+    run_nook 0 ps --filter name=m1 --format json
+    is "$(jq -c '.[0].Mounts' <<<"$stdout_only")" '["/h","/t","/v"]'
+    run_nook 0 rm -f -t 0 m1 m2
+    run_nook 0 volume rm psvol
+}
+
 @test "tmpcopyup: a tmpfs starts with the image's content there, unless notmpcopyup" {
     # podman's default for --tmpfs, --mount type=tmpfs and --read-only-tmpfs.
     run_nook 0 run --rm --tmpfs /etc "$IMAGE" sh -c 'grep " /etc " /proc/mounts | cut -d" " -f3; head -n1 /etc/passwd; echo new > /etc/added; cat /etc/added'
