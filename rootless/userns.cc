@@ -229,4 +229,14 @@ Result<UsernsEntry> enter_user_namespace(const UsernsPlan& plan) {
   return entry;
 }
 
+Result<void> join_user_namespace(pid_t pid) {
+  sys::UniqueFd ns = NOOK_TRY(sys::open_file(fmt::format("/proc/{}/ns/user", pid), O_RDONLY));
+  if (::setns(ns.get(), CLONE_NEWUSER) != 0) {
+    Error error = Error::from_errno("setns", fmt::format("the user namespace of process {}", pid));
+    if (error.sys_errno() == EPERM) return fail(ErrorKind::Permission, error.message());
+    return fail(std::move(error));
+  }
+  return {};
+}
+
 }  // namespace nook::rootless

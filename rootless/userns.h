@@ -71,12 +71,18 @@ struct UsernsEntry {
 // host. A no-op when the process already runs as uid 0.
 //
 // MUST be called before any thread exists: unshare(CLONE_NEWUSER) fails with EINVAL in a
-// multi-threaded process. It forks a helper (which runs only newuidmap/newgidmap through
-// sys::spawn and _exits) and waits for it.
+// multi-threaded process. It forks two helpers (each execs newuidmap or newgidmap) and waits for
+// them.
 //
 // Errors: Unsupported when the host forbids unprivileged user namespaces (userns_allowed);
 // NotFound/Permission when newuidmap/newgidmap is missing or not setuid (check_newuidmap);
 // Permission when a helper fails, with its stderr in the message.
 [[nodiscard]] Result<UsernsEntry> enter_user_namespace(const UsernsPlan& plan);
+
+// Joins the user namespace of process `pid` (one the user owns, such as a running container's):
+// the caller keeps its ids and gets every capability there, so it may chown to the ids that
+// namespace maps; no newuidmap needed. Before any thread exists, as above. Permission when the
+// namespace is not ours.
+[[nodiscard]] Result<void> join_user_namespace(pid_t pid);
 
 }  // namespace nook::rootless

@@ -25,6 +25,7 @@
 #include "lib/util/log.h"
 #include "lib/util/scope_exit.h"
 #include "lib/util/strings.h"
+#include "rootless/userns.h"
 
 namespace nook::engine {
 
@@ -313,6 +314,10 @@ Result<void> copy_into_container(const Settings& settings, const std::string& so
     NOOK_TRY_VOID(enter_userns(settings, options.on_warning ? options.on_warning : [](const std::string&) {}));
     host_side = false;
     c = NOOK_TRY(open_container(settings, dst.container, false));
+  } else if (host_side) {
+    // Into the running container's own user namespace (no newuidmap): there the files can be
+    // given the container's ids, and /proc/PID/root is ours to write through.
+    NOOK_TRY_VOID(rootless::join_user_namespace(c.record.state.pid));
   }
   sys::UniqueFd source_fd;
   bool is_dir = true;
@@ -361,9 +366,8 @@ Result<void> copy_into_container(const Settings& settings, const std::string& so
   }
   sys::UniqueFd dest_dir = NOOK_TRY(sys::openat2(rootfd->get(), plan.dest_dir, O_PATH | O_DIRECTORY, 0, kInRoot));
   NOOK_TRY_VOID(check_overwrite(dest_dir.get(), plan.dest_name, is_dir, options.overwrite, dest));
-  // From the host side, files can only belong to the user (the container's root).
   archive::ExtractOptions extract{.rootless = settings.config.rootless, .whiteouts_as_overlay = false,
-                                  .keep_ownership = !host_side};
+                                  .keep_ownership = true};
   if (source == "-") {
     NOOK_TRY(archive::extract_layer(options.stdin_fd, fd_path(dest_dir.get()), extract));
     return {};

@@ -90,6 +90,26 @@ make_changed() {
     "$NOOK" rm -f -t 0 r1 >/dev/null
 }
 
+@test "cp into a running container of a non-root user: --archive chowns to that user, =false keeps ours" {
+    run_nook 0 run -d --name r2 -u 1000:1001 "$IMAGE" sleep 1000
+    local h=$BATS_TEST_TMPDIR/h
+    mkdir -p "$h/d/sub"
+    echo one >"$h/f"
+    echo two >"$h/d/sub/x"
+    run_nook 0 cp "$h/f" r2:/tmp/
+    run_nook 0 cp "$h/d" r2:/tmp/
+    run_nook 0 cp --archive=false "$h/f" r2:/tmp/mine
+    run_nook 0 exec r2 stat -c '%n %u:%g' /tmp/f /tmp/d /tmp/d/sub/x /tmp/mine
+    is "$stdout_only" "/tmp/f 1000:1001
+/tmp/d 1000:1001
+/tmp/d/sub/x 1000:1001
+/tmp/mine 0:0"
+    run_nook 0 exec r2 sh -c 'echo more >> /tmp/f && cat /tmp/f'
+    is "$stdout_only" "one
+more" "the container's user owns what was copied"
+    "$NOOK" rm -f -t 0 r2 >/dev/null
+}
+
 @test "diff: A, C and D lines, JSON, an image, errors" {
     make_changed d1
     run_nook 0 diff d1

@@ -1,6 +1,11 @@
 #include "rootless/userns.h"
 
+#include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <limits>
@@ -73,6 +78,59 @@ TEST(EnterUserNamespace, NoOpAsRoot) {
   ASSERT_TRUE(entry) << entry.error().message();
   EXPECT_FALSE(entry->entered);
   EXPECT_FALSE(entry->warning);
+}
+
+}  // namespace
+}  // namespace nook::rootless
+
+namespace nook::rootless {
+namespace {
+
+// A child that sits in a user namespace of its own until `release` closes.
+TEST(JoinUserNamespace, JoinsAnotherProcesssNamespace) {
+  int ready[2], release[2];
+  ASSERT_EQ(::pipe2(ready, O_CLOEXEC), 0);
+  ASSERT_EQ(::pipe2(release, O_CLOEXEC), 0);
+  pid_t holder = ::fork();
+  ASSERT_GE(holder, 0);
+  if (holder == 0) {
+    ::close(ready[0]);
+    ::close(release[1]);
+    char ok = ::unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
+    (void)!::write(ready[1], &ok, 1);
+    char byte;
+    (void)!::read(release[0], &byte, 1);
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  ::close(release[0]);
+  char ok = 'n';
+  ASSERT_EQ(::read(ready[0], &ok, 1), 1);
+  auto finish = [&] {
+    ::close(release[1]);
+    ::waitpid(holder, nullptr, 0);
+  };
+  if (ok != 'y') {
+    finish();
+    GTEST_SKIP() << "user namespaces are not available here";
+  }
+  // The join changes the process for good: do it in a child and report by exit code.
+  pid_t joiner = ::fork();
+  ASSERT_GE(joiner, 0);
+  if (joiner == 0) {
+    if (!join_user_namespace(holder)) ::_exit(1);
+    struct stat ours {}, theirs {};
+    if (::stat("/proc/self/ns/user", &ours) != 0) ::_exit(2);
+    if (::stat(fmt::format("/proc/{}/ns/user", holder).c_str(), &theirs) != 0) ::_exit(3);
+    ::_exit(ours.st_ino == theirs.st_ino ? 0 : 4);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(joiner, &status, 0), joiner);
+  finish();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  auto gone = join_user_namespace(holder);  // reaped: no such process
+  EXPECT_FALSE(gone);
 }
 
 }  // namespace
