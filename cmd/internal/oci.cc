@@ -18,7 +18,7 @@
 namespace nook::cli {
 namespace {
 
-struct CreateFlags {
+struct OciCreateFlags {
   std::string bundle = ".";
   std::string pid_file;
   int preserve_fds = 0;
@@ -37,13 +37,13 @@ Result<std::string> absolute(const std::string& path) {
   return std::string(resolved);
 }
 
-void add_create_flags(CLI::App& app, CreateFlags& flags) {
+void add_create_flags(CLI::App& app, OciCreateFlags& flags) {
   flag_string(app, "-b,--bundle", flags.bundle, "Path to the root of the bundle directory")->default_str(".");
   flag_string(app, "--pid-file", flags.pid_file, "File to write the process id to");
   app.add_option("--preserve-fds", flags.preserve_fds, "Pass N additional file descriptors to the container (3 and up)");
 }
 
-Result<runtime::CreateOptions> create_options(Context& ctx, const CreateFlags& flags, const std::string& id) {
+Result<runtime::CreateOptions> create_options(Context& ctx, const OciCreateFlags& flags, const std::string& id) {
   runtime::CreateOptions options;
   options.id = id;
   options.bundle = NOOK_TRY(absolute(flags.bundle));
@@ -77,7 +77,7 @@ Result<int> parse_signal(const std::string& text) {
 }  // namespace
 
 Runner setup_oci_create(CLI::App& app) {
-  auto flags = std::make_shared<CreateFlags>();
+  auto flags = std::make_shared<OciCreateFlags>();
   add_create_flags(app, *flags);
   return [flags](Context& ctx, const std::vector<std::string>& args) -> Result<int> {
     runtime::CreateOptions options = NOOK_TRY(create_options(ctx, *flags, args.at(0)));
@@ -90,7 +90,7 @@ Runner setup_oci_create(CLI::App& app) {
 }
 
 Runner setup_oci_run(CLI::App& app) {
-  auto flags = std::make_shared<CreateFlags>();
+  auto flags = std::make_shared<OciCreateFlags>();
   add_create_flags(app, *flags);
   return [flags](Context& ctx, const std::vector<std::string>& args) -> Result<int> {
     runtime::CreateOptions options = NOOK_TRY(create_options(ctx, *flags, args.at(0)));
