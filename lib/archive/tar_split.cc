@@ -187,7 +187,10 @@ struct TarSplitWriter::Impl {
 
   Result<void> compress(std::string_view in, ZSTD_EndDirective mode) {
     ZSTD_inBuffer input{in.data(), in.size(), 0};
-    std::string chunk(ZSTD_CStreamOutSize(), '\0');
+    // Sized once: allocating and zeroing 128 KiB per call (several calls per tar entry) was a
+    // visible part of a pull.
+    if (out_buf.empty()) out_buf.resize(ZSTD_CStreamOutSize());
+    std::string& chunk = out_buf;
     for (;;) {
       ZSTD_outBuffer output{chunk.data(), chunk.size(), 0};
       size_t left = ZSTD_compressStream2(cctx, &output, &input, mode);
