@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <string_view>
 
 #include "lib/image/manifest.h"
 #include "lib/util/error.h"
@@ -19,9 +20,14 @@ namespace nook::archive {
 // Receives decompressed bytes in order; an error aborts the stream with it.
 using ChunkSink = std::function<Result<void>(std::span<const char>)>;
 
+// Which gzip decoder: the fastest available (ISA-L's igzip when libisal.so.2 loads, isal_api.h),
+// or zlib (for tests that compare the two).
+enum class GzipDecoder { Fastest, Zlib };
+
 class Decompressor {
  public:
-  [[nodiscard]] static Result<Decompressor> create(image::Compression compression, ChunkSink sink);
+  [[nodiscard]] static Result<Decompressor> create(image::Compression compression, ChunkSink sink,
+                                                   GzipDecoder gzip = GzipDecoder::Fastest);
   Decompressor(Decompressor&&) noexcept;
   Decompressor& operator=(Decompressor&&) noexcept;
   ~Decompressor();
@@ -36,5 +42,11 @@ class Decompressor {
   explicit Decompressor(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The length of the gzip member header at the start of `bytes` (RFC 1952: the fixed ten bytes,
+// then FEXTRA, FNAME, FCOMMENT and FHCRC as the flags say); 0 when `bytes` ends before the header
+// does. Corrupt for a wrong magic, method or reserved flag. Used with igzip, which is given the
+// deflate data alone.
+[[nodiscard]] Result<size_t> gzip_header_length(std::string_view bytes);
 
 }  // namespace nook::archive

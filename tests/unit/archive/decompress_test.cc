@@ -1,5 +1,7 @@
 #include "lib/archive/decompress.h"
 
+#include "lib/archive/isal_api.h"
+
 #include <gtest/gtest.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -42,13 +44,19 @@ std::string zstd(const std::string& data) {
   return out;
 }
 
+// The gzip decoder the tests use: they run once with each (DecompressGzip below).
+GzipDecoder g_gzip = GzipDecoder::Fastest;
+
 // Feeds `input` in chunks of `chunk` bytes and returns what came out.
 Result<std::string> run(image::Compression kind, const std::string& input, size_t chunk) {
   std::string output;
-  auto d = Decompressor::create(kind, [&](std::span<const char> bytes) -> Result<void> {
-    output.append(bytes.data(), bytes.size());
-    return {};
-  });
+  auto d = Decompressor::create(
+      kind,
+      [&](std::span<const char> bytes) -> Result<void> {
+        output.append(bytes.data(), bytes.size());
+        return {};
+      },
+      g_gzip);
   if (!d) return fail(d.error());
   for (size_t i = 0; i < input.size(); i += chunk) {
     NOOK_TRY_VOID(d->feed(std::span<const char>(input).subspan(i, std::min(chunk, input.size() - i))));
@@ -57,7 +65,20 @@ Result<std::string> run(image::Compression kind, const std::string& input, size_
   return output;
 }
 
-TEST(Decompress, GzipInAnyChunkSize) {
+// The gzip cases run with igzip (ISA-L, when libisal.so.2 loads) and with zlib.
+class DecompressGzip : public ::testing::TestWithParam<GzipDecoder> {
+ protected:
+  void SetUp() override {
+    g_gzip = GetParam();
+    if (g_gzip == GzipDecoder::Fastest && isal_api() == nullptr) GTEST_SKIP() << "libisal.so.2 is not installed";
+  }
+  void TearDown() override { g_gzip = GzipDecoder::Fastest; }
+};
+
+INSTANTIATE_TEST_SUITE_P(Decoders, DecompressGzip, ::testing::Values(GzipDecoder::Fastest, GzipDecoder::Zlib),
+                         [](const auto& info) { return info.param == GzipDecoder::Zlib ? "zlib" : "igzip"; });
+
+TEST_P(DecompressGzip, GzipInAnyChunkSize) {
   std::string data = sample(1 << 20);
   std::string packed = gzip(data);
   for (size_t chunk : {size_t{1} << 20, size_t{4096}, size_t{1}, size_t{7}}) {
@@ -94,7 +115,7 @@ TEST(Decompress, NonePassesThrough) {
   EXPECT_EQ(*out, "plain tar bytes");
 }
 
-TEST(Decompress, GzipMultipleMembersAndZeroPadding) {
+TEST_P(DecompressGzip, GzipMultipleMembersAndZeroPadding) {
   std::string a = sample(10000), b = sample(5000);
   std::string packed = gzip(a) + gzip(b) + std::string(512, '\0');
   auto out = run(image::Compression::Gzip, packed, 100);
@@ -102,7 +123,7 @@ TEST(Decompress, GzipMultipleMembersAndZeroPadding) {
   EXPECT_EQ(*out, a + b);
 }
 
-TEST(Decompress, TruncatedStreamsFail) {
+TEST_P(DecompressGzip, TruncatedStreamsFail) {
   std::string data = sample(100000);
   std::string g = gzip(data);
   auto gz = run(image::Compression::Gzip, g.substr(0, g.size() / 2), 4096);
@@ -117,7 +138,7 @@ TEST(Decompress, TruncatedStreamsFail) {
   EXPECT_FALSE(empty);
 }
 
-TEST(Decompress, GarbageFails) {
+TEST_P(DecompressGzip, GarbageFails) {
   auto gz = run(image::Compression::Gzip, "this is not gzip at all", 5);
   ASSERT_FALSE(gz);
   EXPECT_EQ(gz.error().kind(), ErrorKind::Corrupt);
@@ -130,18 +151,75 @@ TEST(Decompress, GarbageFails) {
   EXPECT_FALSE(trailing);
 }
 
-TEST(Decompress, SinkErrorStopsTheStream) {
+TEST_P(DecompressGzip, SinkErrorStopsTheStream) {
   std::string packed = gzip(sample(1 << 20));
   int calls = 0;
-  auto d = Decompressor::create(image::Compression::Gzip, [&](std::span<const char>) -> Result<void> {
-    ++calls;
-    return fail(ErrorKind::System, "write: broken pipe");
-  });
+  auto d = Decompressor::create(
+      image::Compression::Gzip,
+      [&](std::span<const char>) -> Result<void> {
+        ++calls;
+        return fail(ErrorKind::System, "write: broken pipe");
+      },
+      g_gzip);
   ASSERT_TRUE(d);
   auto r = d->feed(packed);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message(), "write: broken pipe");
   EXPECT_EQ(calls, 1);
+}
+
+TEST_P(DecompressGzip, ACorruptChecksumOrLengthFails) {
+  std::string data = sample(100000);
+  std::string g = gzip(data);
+  std::string bad_crc = g;
+  bad_crc[g.size() - 8] ^= 0x55;  // the trailer: CRC32, then ISIZE
+  auto crc = run(image::Compression::Gzip, bad_crc, 4096);
+  ASSERT_FALSE(crc);
+  EXPECT_EQ(crc.error().kind(), ErrorKind::Corrupt);
+  std::string bad_size = g;
+  bad_size[g.size() - 1] ^= 0x01;
+  EXPECT_FALSE(run(image::Compression::Gzip, bad_size, 4096));
+  std::string flipped = g;
+  flipped[g.size() / 2] ^= 0xff;  // inside the deflate data
+  EXPECT_FALSE(run(image::Compression::Gzip, flipped, 4096));
+}
+
+TEST_P(DecompressGzip, HeaderFieldsAndIncompressibleData) {
+  // A header with a file name and comment (gzip FNAME/FCOMMENT), fed a byte at a time, and
+  // random bytes (stored blocks).
+  std::string name_header("\x1f\x8b\x08\x18\0\0\0\0\0\x03layer.tar\0a comment\0", 30);
+  std::string plain = gzip("hello");
+  std::string raw_deflate = plain.substr(10);  // after gzip()'s 10-byte header
+  auto named = run(image::Compression::Gzip, name_header + raw_deflate, 1);
+  ASSERT_TRUE(named) << named.error().message();
+  EXPECT_EQ(*named, "hello");
+  std::mt19937 rng(7);
+  std::string noise(300000, '\0');
+  for (char& c : noise) c = static_cast<char>(rng());
+  auto out = run(image::Compression::Gzip, gzip(noise), 65536);
+  ASSERT_TRUE(out) << out.error().message();
+  EXPECT_EQ(*out, noise);
+}
+
+TEST(GzipHeader, LengthsOfEveryOptionalField) {
+  using namespace std::string_literals;
+  std::string fixed = "\x1f\x8b\x08\x00\0\0\0\0\0\x03"s;
+  EXPECT_EQ(*gzip_header_length(fixed), 10u);
+  EXPECT_EQ(*gzip_header_length(fixed + "deflate data"), 10u);
+  EXPECT_EQ(*gzip_header_length(fixed.substr(0, 9)), 0u) << "incomplete";
+  std::string extra = "\x1f\x8b\x08\x04\0\0\0\0\0\x03\x03\x00" "abc"s;  // FEXTRA, 3 bytes
+  EXPECT_EQ(*gzip_header_length(extra), 15u);
+  EXPECT_EQ(*gzip_header_length(extra.substr(0, 14)), 0u);
+  std::string all = "\x1f\x8b\x08\x1e\0\0\0\0\0\x03\x01\x00xname\0note\0\xab\xcd"s;  // every field
+  EXPECT_EQ(*gzip_header_length(all), all.size());
+  EXPECT_EQ(*gzip_header_length(all.substr(0, all.size() - 1)), 0u) << "FHCRC missing";
+  EXPECT_EQ(*gzip_header_length(all.substr(0, 17)), 0u) << "inside the name";
+  auto bad = gzip_header_length("\x1f\x8c"s);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message(), "gzip: incorrect header check");
+  EXPECT_FALSE(gzip_header_length("\x1f\x8b\x07"s)) << "not deflate";
+  EXPECT_FALSE(gzip_header_length("\x1f\x8b\x08\x20"s)) << "a reserved flag";
+  EXPECT_EQ(*gzip_header_length(""), 0u);
 }
 
 }  // namespace
