@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -83,7 +84,17 @@ class Extractor {
                                bool keep_dir);
   Result<void> remove_tree_at(int parent_fd, const std::string& name, std::string_view entry);
   Result<void> empty_dir(int dir_fd, const std::string& rel, std::string_view entry);
-  Result<void> apply_owner(int fd, const char* name, struct archive_entry* e, std::string_view p);
+  // The parent directory of the entry `comps`, created when missing: the fd of the previous
+  // entry's parent when it is the same directory (most tar entries follow their siblings), else
+  // opened afresh. Borrowed: valid until the next call. A removal marks the cache stale.
+  Result<int> parent_dir(const std::vector<std::string>& comps, std::string_view entry);
+  // `owned` is who the kernel made the new file's owner (created_owner); chown is skipped when
+  // the entry wants that owner.
+  Result<void> apply_owner(int fd, const char* name, struct archive_entry* e, std::string_view p,
+                           std::optional<std::pair<uid_t, gid_t>> owned = std::nullopt);
+  // The owner a file created now in the cached parent gets: our fsuid, and our fsgid or, below a
+  // setgid directory, the directory's group.
+  std::pair<uid_t, gid_t> created_owner() const;
   Result<void> apply_xattrs(int fd, struct archive_entry* e, std::string_view p);
   Result<void> write_data(struct archive* a, int fd, std::string_view p);
   Result<void> whiteout(const std::vector<std::string>& comps, std::string_view p);
@@ -97,6 +108,14 @@ class Extractor {
   ExtractStats stats_;
   std::map<std::string, DeferredDir> dirs_;
   std::set<std::string> created_;
+  // parent_dir()'s cache.
+  std::string parent_rel_;
+  sys::UniqueFd parent_fd_;
+  bool parent_valid_ = false;
+  bool parent_setgid_ = false;
+  gid_t parent_gid_ = 0;
+  uid_t euid_ = ::geteuid();
+  gid_t egid_ = ::getegid();
 };
 
 Result<sys::UniqueFd> Extractor::open_dir(const std::vector<std::string>& comps, size_t count,
@@ -139,8 +158,30 @@ Result<sys::UniqueFd> Extractor::open_dir(const std::vector<std::string>& comps,
   return cur;
 }
 
+Result<int> Extractor::parent_dir(const std::vector<std::string>& comps, std::string_view entry) {
+  size_t count = comps.size() - 1;
+  std::string rel = join(comps, count);
+  if (parent_valid_ && rel == parent_rel_) return parent_fd_.get();
+  parent_valid_ = false;
+  parent_fd_ = NOOK_TRY(open_dir(comps, count, true, entry));
+  struct stat st {};
+  if (::fstat(parent_fd_.get(), &st) != 0) return fail(sys_error(entry, "stat of its directory"));
+  parent_setgid_ = (st.st_mode & S_ISGID) != 0;
+  parent_gid_ = st.st_gid;
+  parent_rel_ = std::move(rel);
+  parent_valid_ = true;
+  return parent_fd_.get();
+}
+
+std::pair<uid_t, gid_t> Extractor::created_owner() const {
+  return {euid_, parent_setgid_ ? parent_gid_ : egid_};
+}
+
 Result<void> Extractor::remove_tree_at(int parent_fd, const std::string& name,
                                        std::string_view entry) {
+  // A later entry may name a path through what goes here: look directories up afresh. The fd
+  // stays open for the entry being handled.
+  parent_valid_ = false;
   struct stat st {};
   if (::fstatat(parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno == ENOENT) return {};
@@ -197,10 +238,11 @@ Result<void> Extractor::remove_existing(int parent_fd, const std::string& name,
 }
 
 Result<void> Extractor::apply_owner(int fd, const char* name, struct archive_entry* e,
-                                    std::string_view p) {
+                                    std::string_view p, std::optional<std::pair<uid_t, gid_t>> owned) {
   if (!options_.keep_ownership) return {};
   auto uid = static_cast<uid_t>(ar_.entry_uid(e));
   auto gid = static_cast<gid_t>(ar_.entry_gid(e));
+  if (owned && owned->first == uid && owned->second == gid) return {};  // most entries: root's
   int rc = name == nullptr ? ::fchown(fd, uid, gid)
                            : ::fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
   if (rc != 0 && errno == EINVAL) {
@@ -358,8 +400,7 @@ Result<void> Extractor::handle_entry(struct archive* a, struct archive_entry* e)
     return whiteout(comps, p);
   }
 
-  size_t parent_count = comps.size() - 1;
-  sys::UniqueFd parent = NOOK_TRY(open_dir(comps, parent_count, true, p));
+  int parent = NOOK_TRY(parent_dir(comps, p));
   mark_created(comps);
   struct timespec times[2] = {{ar_.entry_mtime(e), ar_.entry_mtime_nsec(e)}, {}};
   times[1] = times[0];
@@ -389,13 +430,13 @@ Result<void> Extractor::handle_entry(struct archive* a, struct archive_entry* e)
       return fail(corrupt(p, fmt::format("hard link target {} is a directory", q(link_raw))));
     }
     struct stat dst {};
-    if (::fstatat(parent.get(), base.c_str(), &dst, AT_SYMLINK_NOFOLLOW) == 0 &&
+    if (::fstatat(parent, base.c_str(), &dst, AT_SYMLINK_NOFOLLOW) == 0 &&
         dst.st_dev == tst.st_dev && dst.st_ino == tst.st_ino) {
       ++stats_.hardlinks;
       return {};
     }
-    NOOK_TRY_VOID(remove_existing(parent.get(), base, p, false));
-    if (::linkat(tparent->get(), target.back().c_str(), parent.get(), base.c_str(), 0) != 0) {
+    NOOK_TRY_VOID(remove_existing(parent, base, p, false));
+    if (::linkat(tparent->get(), target.back().c_str(), parent, base.c_str(), 0) != 0) {
       return fail(sys_error(p, fmt::format("link to {}", q(link_raw))));
     }
     ++stats_.hardlinks;
@@ -404,13 +445,19 @@ Result<void> Extractor::handle_entry(struct archive* a, struct archive_entry* e)
 
   switch (type) {
     case AE_IFDIR: {
-      NOOK_TRY_VOID(remove_existing(parent.get(), base, p, true));
-      if (::mkdirat(parent.get(), base.c_str(), 0700) != 0 && errno != EEXIST) {
-        return fail(sys_error(p, "mkdir"));
+      std::optional<std::pair<uid_t, gid_t>> owned = created_owner();
+      if (::mkdirat(parent, base.c_str(), 0700) != 0) {
+        if (errno != EEXIST) return fail(sys_error(p, "mkdir"));
+        // Something is there already: a directory stays (merged), anything else goes.
+        owned.reset();
+        NOOK_TRY_VOID(remove_existing(parent, base, p, true));
+        if (::mkdirat(parent, base.c_str(), 0700) != 0 && errno != EEXIST) {
+          return fail(sys_error(p, "mkdir"));
+        }
       }
       sys::UniqueFd dir = NOOK_TRY(
-          in_entry(sys::openat_file(parent.get(), base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW), p));
-      NOOK_TRY_VOID(apply_owner(dir.get(), nullptr, e, p));
+          in_entry(sys::openat_file(parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW), p));
+      NOOK_TRY_VOID(apply_owner(dir.get(), nullptr, e, p, owned));
       NOOK_TRY_VOID(apply_xattrs(dir.get(), e, p));
       DeferredDir& d = dirs_[join(comps, comps.size())];
       d.mode = perm;
@@ -420,13 +467,16 @@ Result<void> Extractor::handle_entry(struct archive* a, struct archive_entry* e)
       return {};
     }
     case AE_IFREG: {
-      NOOK_TRY_VOID(remove_existing(parent.get(), base, p, false));
-      sys::UniqueFd f = NOOK_TRY(
-          in_entry(sys::openat_file(parent.get(), base,
-                                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600),
-                   p));
+      // Created exclusively; only when something is in the way is it removed first.
+      constexpr int kCreate = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
+      auto opened = sys::openat_file(parent, base, kCreate, 0600);
+      if (!opened && opened.error().sys_errno() == EEXIST) {
+        NOOK_TRY_VOID(remove_existing(parent, base, p, false));
+        opened = sys::openat_file(parent, base, kCreate, 0600);
+      }
+      sys::UniqueFd f = NOOK_TRY(in_entry(std::move(opened), p));
       NOOK_TRY_VOID(write_data(a, f.get(), p));
-      NOOK_TRY_VOID(apply_owner(f.get(), nullptr, e, p));
+      NOOK_TRY_VOID(apply_owner(f.get(), nullptr, e, p, created_owner()));
       NOOK_TRY_VOID(apply_xattrs(f.get(), e, p));
       if (::fchmod(f.get(), perm) != 0) return fail(sys_error(p, "chmod"));
       if (::futimens(f.get(), times) != 0) return fail(sys_error(p, "utimensat"));
@@ -437,12 +487,13 @@ Result<void> Extractor::handle_entry(struct archive* a, struct archive_entry* e)
       const char* target = ar_.entry_symlink_utf8(e);
       if (target == nullptr) target = ar_.entry_symlink(e);
       if (target == nullptr) return fail(corrupt(p, "symlink without a target"));
-      NOOK_TRY_VOID(remove_existing(parent.get(), base, p, false));
-      if (::symlinkat(target, parent.get(), base.c_str()) != 0) {
-        return fail(sys_error(p, "symlink"));
+      if (::symlinkat(target, parent, base.c_str()) != 0) {
+        if (errno != EEXIST) return fail(sys_error(p, "symlink"));
+        NOOK_TRY_VOID(remove_existing(parent, base, p, false));
+        if (::symlinkat(target, parent, base.c_str()) != 0) return fail(sys_error(p, "symlink"));
       }
-      NOOK_TRY_VOID(apply_owner(parent.get(), base.c_str(), e, p));
-      if (::utimensat(parent.get(), base.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+      NOOK_TRY_VOID(apply_owner(parent, base.c_str(), e, p, created_owner()));
+      if (::utimensat(parent, base.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
         return fail(sys_error(p, "utimensat"));
       }
       ++stats_.symlinks;
@@ -454,7 +505,7 @@ Result<void> Extractor::handle_entry(struct archive* a, struct archive_entry* e)
       dev_t rdev = ar_.entry_rdev(e);
       if (type == AE_IFCHR && rdev == makedev(0, 0)) {
         // A whiteout device shipped as such.
-        NOOK_TRY_VOID(make_overlay_whiteout(parent.get(), base, p));
+        NOOK_TRY_VOID(make_overlay_whiteout(parent, base, p));
         ++stats_.whiteouts;
         return {};
       }
@@ -462,13 +513,13 @@ Result<void> Extractor::handle_entry(struct archive* a, struct archive_entry* e)
         ++stats_.skipped_devices;
         return {};
       }
-      NOOK_TRY_VOID(remove_existing(parent.get(), base, p, false));
-      if (::mknodat(parent.get(), base.c_str(), type | perm, type == AE_IFIFO ? 0 : rdev) != 0) {
+      NOOK_TRY_VOID(remove_existing(parent, base, p, false));
+      if (::mknodat(parent, base.c_str(), type | perm, type == AE_IFIFO ? 0 : rdev) != 0) {
         return fail(sys_error(p, "mknod"));
       }
-      NOOK_TRY_VOID(apply_owner(parent.get(), base.c_str(), e, p));
-      if (::fchmodat(parent.get(), base.c_str(), perm, 0) != 0) return fail(sys_error(p, "chmod"));
-      if (::utimensat(parent.get(), base.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+      NOOK_TRY_VOID(apply_owner(parent, base.c_str(), e, p));
+      if (::fchmodat(parent, base.c_str(), perm, 0) != 0) return fail(sys_error(p, "chmod"));
+      if (::utimensat(parent, base.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
         return fail(sys_error(p, "utimensat"));
       }
       ++stats_.files;

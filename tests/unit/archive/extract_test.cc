@@ -314,6 +314,21 @@ TEST_F(ExtractTest, EntryReplacesExistingOfOtherType) {
   EXPECT_EQ(content("z"), "3");
 }
 
+TEST_F(ExtractTest, AReplacedParentIsLookedUpAgain) {
+  // The extractor reuses the previous entry's parent directory. A whiteout (vfs form: the
+  // directory is deleted) between two entries of one directory must not leave the second entry
+  // writing into the deleted one.
+  opts_.whiteouts_as_overlay = false;
+  auto r = extract(TarBuilder().file("d/a", "1").file(".wh.d", "").file("d/b", "2").finish());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_FALSE(lstat_of(t("d/a"))) << "whited out";
+  EXPECT_EQ(content("d/b"), "2") << "in the directory made again";
+  // A parent replaced by a symlink out of the layer, or by a file, is refused.
+  opts_.whiteouts_as_overlay = true;
+  expect_corrupt(TarBuilder().file("e/a", "1").symlink("e", outside_).file("e/b", "2").finish(), "e/b");
+  expect_corrupt(TarBuilder().file("g/a", "1").file("g", "file").file("g/b", "2").finish(), "g/b");
+}
+
 TEST_F(ExtractTest, TruncatedIsCorrupt) {
   std::string data = TarBuilder().file("big", std::string(100000, 'z')).finish();
   data.resize(20000);
