@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <optional>
@@ -60,6 +61,16 @@ template <class T>
 Result<T> in_entry(Result<T> r, std::string_view entry) {
   if (!r) return fail(r.error().context(fmt::format("entry {}", q(entry))));
   return r;
+}
+
+// The process's umask, from /proc/self/status (umask(2) cannot read it without setting it, which
+// other extracting threads would see); all bits set when unknown, so every mode gets a chmod.
+mode_t process_umask() {
+  auto status = sys::read_file("/proc/self/status");
+  if (!status) return 07777;
+  size_t at = status->find("\nUmask:\t");
+  if (at == std::string::npos) return 07777;
+  return static_cast<mode_t>(std::strtoul(status->c_str() + at + 8, nullptr, 8));
 }
 
 struct DeferredDir {
@@ -116,6 +127,7 @@ class Extractor {
   gid_t parent_gid_ = 0;
   uid_t euid_ = ::geteuid();
   gid_t egid_ = ::getegid();
+  mode_t umask_ = process_umask();
 };
 
 Result<sys::UniqueFd> Extractor::open_dir(const std::vector<std::string>& comps, size_t count,
@@ -468,17 +480,21 @@ Result<void> Extractor::handle_entry(struct archive* a, struct archive_entry* e)
     }
     case AE_IFREG: {
       // Created exclusively; only when something is in the way is it removed first.
+      // With its final mode when the umask leaves it whole and it has no setuid, setgid or
+      // sticky bit (a chown would clear those): no chmod then.
       constexpr int kCreate = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
-      auto opened = sys::openat_file(parent, base, kCreate, 0600);
+      bool mode_at_create = (perm & 07000) == 0 && (perm & umask_) == 0;
+      mode_t create_mode = mode_at_create ? perm : 0600;
+      auto opened = sys::openat_file(parent, base, kCreate, create_mode);
       if (!opened && opened.error().sys_errno() == EEXIST) {
         NOOK_TRY_VOID(remove_existing(parent, base, p, false));
-        opened = sys::openat_file(parent, base, kCreate, 0600);
+        opened = sys::openat_file(parent, base, kCreate, create_mode);
       }
       sys::UniqueFd f = NOOK_TRY(in_entry(std::move(opened), p));
       NOOK_TRY_VOID(write_data(a, f.get(), p));
       NOOK_TRY_VOID(apply_owner(f.get(), nullptr, e, p, created_owner()));
       NOOK_TRY_VOID(apply_xattrs(f.get(), e, p));
-      if (::fchmod(f.get(), perm) != 0) return fail(sys_error(p, "chmod"));
+      if (!mode_at_create && ::fchmod(f.get(), perm) != 0) return fail(sys_error(p, "chmod"));
       if (::futimens(f.get(), times) != 0) return fail(sys_error(p, "utimensat"));
       ++stats_.files;
       return {};

@@ -134,6 +134,29 @@ TEST_F(ExtractTest, SetuidModeKept) {
   EXPECT_EQ(lstat_of(t("tmp"))->st_mode & 07777, 01777u);
 }
 
+TEST_F(ExtractTest, ModesAreExactWhateverTheUmask) {
+  // Files are created with their mode when the umask leaves it whole, else chmod'ed afterwards.
+  for (mode_t mask : {mode_t{022}, mode_t{077}, mode_t{0}}) {
+    mode_t old = ::umask(mask);
+    auto r = extract(TarBuilder()
+                         .file("m/a", "1", 0644)
+                         .file("m/b", "2", 0666)
+                         .file("m/c", "3", 0777)
+                         .file("m/d", "4", 0400)
+                         .file("m/e", "5", 0000)
+                         .finish());
+    ::umask(old);
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(lstat_of(t("m/a"))->st_mode & 07777, 0644u) << "umask " << mask;
+    EXPECT_EQ(lstat_of(t("m/b"))->st_mode & 07777, 0666u) << "umask " << mask;
+    EXPECT_EQ(lstat_of(t("m/c"))->st_mode & 07777, 0777u) << "umask " << mask;
+    EXPECT_EQ(lstat_of(t("m/d"))->st_mode & 07777, 0400u) << "umask " << mask;
+    EXPECT_EQ(lstat_of(t("m/e"))->st_mode & 07777, 0000u) << "umask " << mask;
+    EXPECT_EQ(content("m/a"), "1");
+    ASSERT_TRUE(sys::remove_all(t("m")));
+  }
+}
+
 TEST_F(ExtractTest, OwnershipKept) {
   std::string probe = sandbox_.path() + "/target/probe";
   int fd = ::open(probe.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
