@@ -730,11 +730,20 @@ Result<void> Client::fetch_blob(std::string_view repository, const image::Digest
       return fail(sent.error().context(what));
     }
     Response& response = *sent;
+    // The manifest promised `size`; a blob that is whole and still shorter lies with it.
+    auto short_blob = [&](int64_t has) {
+      return Error(ErrorKind::Corrupt, fmt::format("{}: size mismatch: the manifest says {} bytes, the blob has {}",
+                                                   what, size, has));
+    };
     if (response.code == CURLE_OK && (response.status == 200 || response.status == 206)) {
       if (size < 0 || delivered >= size) break;
+      // A complete 200 (curl checked its Content-Length) is the whole blob: nothing to resume.
+      if (response.status == 200 && !response.header("content-length").empty()) return fail(short_blob(delivered));
       // A clean end before the promised size (no Content-Length): resume like a cut.
     } else if (response.code == CURLE_OK) {
       if (response.status == 416 && size >= 0 && delivered == size) break;
+      // Nothing after what we have: the blob ends there.
+      if (response.status == 416 && size >= 0 && delivered < size) return fail(short_blob(delivered));
       return fail(impl_->status_error(response, what));
     }
     if (delivered > before) failures = 0;

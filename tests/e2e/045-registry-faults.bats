@@ -9,6 +9,7 @@ load helpers
 start_proxy() {
     PROXY_LOG=$BATS_TEST_TMPDIR/proxy.log
     local portfile=$BATS_TEST_TMPDIR/proxy.port
+    rm -f "$portfile"  # a second proxy of the test must not be taken for the first
     : >"$PROXY_LOG"
     python3 "$BATS_TEST_DIRNAME/helpers/fault_proxy.py" --upstream "$NOOK_TEST_REGISTRY" --log "$PROXY_LOG" "$@" \
         >"$portfile" 2>"$BATS_TEST_TMPDIR/proxy.err" 3>&- &
@@ -86,6 +87,22 @@ pull_through_proxy() {
     is "${#lines[@]}" "1" "one error line"
     run_nook images -q
     is "$output" "" "images after the failed pull"
+}
+
+@test "pull: a manifest that lies about a layer's size fails, larger or smaller, and keeps nothing" {
+    # The blob itself is intact: only the size the manifest declares for it is wrong.
+    local delta
+    for delta in 1000 -1000 -1; do
+        start_proxy --lie-size "$delta"
+        pull_through_proxy 125
+        assert_output --regexp "^Error: .*size"
+        run_nook images -q
+        is "$output" "" "images after the failed pull (size $delta)"
+        [[ -z $(ls -A "$XDG_DATA_HOME/nook/staging" 2>/dev/null) ]] || die "staging left: $(ls -A "$XDG_DATA_HOME/nook/staging")"
+        kill "$PROXY_PID"
+        wait "$PROXY_PID" 2>/dev/null || true
+        PROXY_PID=
+    done
 }
 
 @test "pull: a slow registry still works" {

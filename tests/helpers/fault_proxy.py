@@ -8,6 +8,8 @@ It forwards every request to a plain-HTTP registry on loopback and, as the optio
   --delay S          waits S seconds before every answer
   --flip-blob        flips one byte of every blob body
   --bad-manifest     serves manifest GET bodies that are not JSON (no Docker-Content-Digest)
+  --lie-size D       adds D to the declared size of the first layer in image manifests (GET and
+                     HEAD), with Docker-Content-Digest updated to match: a valid manifest that lies
   --token-expiry T   demands bearer tokens (401 with a challenge naming its own /token endpoint),
                      which it issues with expires_in T and refuses once T seconds have passed
   --token-claim C    with --token-expiry: tell clients expires_in C instead of T (C > T makes
@@ -18,7 +20,9 @@ Standard library only.
 """
 
 import argparse
+import hashlib
 import http.client
+import json
 import http.server
 import secrets
 import signal
@@ -128,11 +132,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(args.delay)
 
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP and k.lower() != "authorization"}
+        is_manifest = "/manifests/" in self.path
+        # A lying manifest is computed from the real one, also for HEAD (its digest header).
+        method = "GET" if args.lie_size and is_manifest and self.command == "HEAD" else self.command
         upstream = http.client.HTTPConnection(args.upstream, timeout=60)
         try:
-            upstream.request(self.command, self.path, body=request_body if request_body else None, headers=headers)
+            upstream.request(method, self.path, body=request_body if request_body else None, headers=headers)
             response = upstream.getresponse()
-            body = response.read()
+            try:
+                body = response.read()
+            except http.client.IncompleteRead as e:  # e.g. a 416 that announces the blob's length
+                body = e.partial
             status = response.status
             out_headers = [(k, v) for k, v in response.getheaders() if k.lower() not in HOP_BY_HOP]
         except OSError as e:
@@ -142,6 +152,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             upstream.close()
 
         is_blob = "/blobs/" in self.path and "/uploads" not in self.path
+        if self.command in ("GET", "HEAD") and is_manifest and status == 200 and args.lie_size:
+            manifest = json.loads(body)
+            if manifest.get("layers"):
+                manifest["layers"][0]["size"] += args.lie_size
+                body = json.dumps(manifest, separators=(",", ":")).encode()
+                digest = "sha256:" + hashlib.sha256(body).hexdigest()
+                out_headers = [(k, v) for k, v in out_headers if k.lower() != "docker-content-digest"]
+                out_headers.append(("Docker-Content-Digest", digest))
         if self.command == "GET" and "/manifests/" in self.path and status == 200 and args.bad_manifest:
             body = b"this is not a manifest <html>\n"
             out_headers = [(k, v) for k, v in out_headers if k.lower() != "docker-content-digest"]
@@ -178,6 +196,7 @@ def main():
     parser.add_argument("--delay", type=float, default=0.0, metavar="S")
     parser.add_argument("--flip-blob", action="store_true")
     parser.add_argument("--bad-manifest", action="store_true")
+    parser.add_argument("--lie-size", type=int, default=0, metavar="D")
     parser.add_argument("--token-expiry", type=int, default=None, metavar="T")
     parser.add_argument("--token-claim", type=int, default=None, metavar="C")
     parser.add_argument("--log", default=None, metavar="FILE")
