@@ -7,7 +7,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <climits>
+#include <cstdlib>
+#include <mutex>
 
+#include "lib/sys/dynlib.h"
 #include "lib/sys/file.h"
 
 namespace nook::rootless {
@@ -255,6 +259,63 @@ Result<void> userns_allowed(std::string_view proc_root) {
                 "kernel.apparmor_restrict_unprivileged_userns=0");
   }
   return {};
+}
+
+std::string nsswitch_subid_services(std::string_view nsswitch_conf) {
+  while (!nsswitch_conf.empty()) {
+    size_t end = nsswitch_conf.find('\n');
+    std::string_view line = nsswitch_conf.substr(0, end);
+    nsswitch_conf = end == std::string_view::npos ? std::string_view() : nsswitch_conf.substr(end + 1);
+    if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+    line = trim(line);
+    if (line.starts_with("subid:")) return std::string(trim(line.substr(6)));
+  }
+  return {};
+}
+
+bool subids_from_libsubid(std::string_view subid_services) {
+  return !subid_services.empty() && subid_services != "files";
+}
+
+namespace {
+
+// shadow 4.13's <subid.h>, which Debian ships only with libsubid-dev.
+struct SubidRange {
+  unsigned long start;
+  unsigned long count;
+};
+
+struct LibsubidApi {
+  int (*get_uid_ranges)(const char* owner, SubidRange** ranges) = nullptr;
+  int (*get_gid_ranges)(const char* owner, SubidRange** ranges) = nullptr;
+};
+
+}  // namespace
+
+Result<std::vector<IdRange>> libsubid_ranges(std::string_view user_name, bool gids) {
+  static std::once_flag once;
+  static Result<LibsubidApi> api = fail(ErrorKind::Internal, "libsubid not loaded");
+  std::call_once(once, [] {
+    api = sys::load_library_api<LibsubidApi>("libsubid.so.4", [](void* handle, LibsubidApi& out) {
+      return sys::resolve_symbol(handle, "subid_get_uid_ranges", out.get_uid_ranges) &&
+             sys::resolve_symbol(handle, "subid_get_gid_ranges", out.get_gid_ranges);
+    });
+  });
+  if (!api) return fail(api.error());
+  SubidRange* ranges = nullptr;
+  std::string owner(user_name);
+  int n = gids ? api->get_gid_ranges(owner.c_str(), &ranges) : api->get_uid_ranges(owner.c_str(), &ranges);
+  if (n < 0) {
+    return fail(ErrorKind::System, fmt::format("libsubid could not list the subordinate {} of {:?}",
+                                               gids ? "gids" : "uids", user_name));
+  }
+  std::vector<IdRange> out;
+  for (int i = 0; i < n; ++i) {
+    if (ranges[i].start > UINT32_MAX || ranges[i].count > UINT32_MAX) continue;
+    out.push_back({.start = static_cast<uint32_t>(ranges[i].start), .count = static_cast<uint32_t>(ranges[i].count)});
+  }
+  ::free(ranges);  // malloc'ed by libsubid
+  return out;
 }
 
 }  // namespace nook::rootless

@@ -45,6 +45,18 @@ inline constexpr uint64_t kMinContainerIds = 65536;
 [[nodiscard]] Result<std::vector<IdRange>> find_subids(std::string_view file_path,
                                                        std::string_view user_name, uid_t uid);
 
+// The services /etc/nsswitch.conf names for "subid:" (shadow's libsubid reads it), e.g. "sss";
+// empty when there is no such line. Comments and surrounding blanks are dropped.
+std::string nsswitch_subid_services(std::string_view nsswitch_conf);
+
+// Whether the ranges must come from libsubid: nsswitch names a subid service that is not plain
+// "files" (LDAP/SSSD ranges that the files do not hold, and that newuidmap itself would use).
+bool subids_from_libsubid(std::string_view subid_services);
+
+// The user's ranges through shadow's libsubid (libsubid.so.4, loaded on first use), uids or gids.
+// Unsupported when the library cannot be loaded; System when it reports an error.
+[[nodiscard]] Result<std::vector<IdRange>> libsubid_ranges(std::string_view user_name, bool gids);
+
 struct SubidProblem {
   enum class Severity { Warning, Error };
   Severity severity;

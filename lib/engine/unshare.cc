@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lib/engine/engine.h"
+#include "lib/sys/file.h"
 #include "lib/sys/proc.h"
 #include "rootless/subid.h"
 #include "rootless/userns.h"
@@ -22,8 +23,20 @@ Result<rootless::UsernsPlan> plan_for(const config::Environment& env) {
   rootless::UsernsPlan plan{.uid = env.uid, .gid = ::getgid(), .user_name = env.user_name};
   std::string subuid = env.system_path("/etc/subuid");
   std::string subgid = env.system_path("/etc/subgid");
-  std::vector<rootless::IdRange> uids = NOOK_TRY(rootless::find_subids(subuid, env.user_name, env.uid));
-  std::vector<rootless::IdRange> gids = NOOK_TRY(rootless::find_subids(subgid, env.user_name, env.uid));
+  std::vector<rootless::IdRange> uids, gids;
+  // Ranges served by an nsswitch "subid:" service (SSSD, LDAP) come through shadow's libsubid,
+  // as newuidmap gets them; with the files alone nook reads them itself, without the library.
+  auto nsswitch = sys::read_file(env.system_path("/etc/nsswitch.conf"));
+  std::string services = nsswitch ? rootless::nsswitch_subid_services(*nsswitch) : std::string();
+  if (rootless::subids_from_libsubid(services)) {
+    uids = NOOK_TRY(rootless::libsubid_ranges(env.user_name, false));
+    gids = NOOK_TRY(rootless::libsubid_ranges(env.user_name, true));
+    subuid = fmt::format("the subid service {:?} of /etc/nsswitch.conf", services);
+    subgid = subuid;
+  } else {
+    uids = NOOK_TRY(rootless::find_subids(subuid, env.user_name, env.uid));
+    gids = NOOK_TRY(rootless::find_subids(subgid, env.user_name, env.uid));
+  }
   auto uid_mappings = rootless::build_mappings(env.uid, uids);
   if (!uid_mappings) return fail(uid_mappings.error().context(fmt::format("{:?}", subuid)));
   auto gid_mappings = rootless::build_mappings(plan.gid, gids);

@@ -25,7 +25,7 @@ EOF
 
 teardown() {
     # The bind mounts die with this file's mount namespace; undo them for the next test anyway.
-    for path in /etc/subuid /etc/subgid /usr/bin/newuidmap /proc/sys/user/max_user_namespaces; do
+    for path in /etc/subuid /etc/subgid /etc/nsswitch.conf /usr/bin/newuidmap /proc/sys/user/max_user_namespaces; do
         while mountpoint -q "$path" 2>/dev/null; do umount "$path" || break; done
     done
     # Files of subordinate ids are root's to remove here.
@@ -87,4 +87,18 @@ cover() {
     # tests/unit/rootless/subid_test.cc checks them on a fake /proc.
     [[ ! -e /proc/sys/kernel/apparmor_restrict_unprivileged_userns ]] ||
         skip "this kernel has the AppArmor knob: extend the test to cover it"
+}
+
+@test "ranges from an nsswitch subid service come through libsubid, as newuidmap gets them" {
+    # A service libsubid cannot load: it says so and falls back to the files, and so does nook,
+    # because it asked libsubid instead of reading /etc/subuid itself.
+    cover /etc/nsswitch.conf "passwd: files\ngroup: files\nsubid: nook-no-such-service\n"
+    run_nook 0 unshare cat /proc/self/uid_map
+    [[ $(wc -l <<<"$stdout_only") -ge 2 ]] || die "expected the user and its range: $stdout_only"
+    assert_match "libsubid_nook-no-such-service.so" "$stderr_only"
+    # With "files" alone nook reads the files itself: libsubid is not even loaded.
+    umount /etc/nsswitch.conf
+    cover /etc/nsswitch.conf "passwd: files\ngroup: files\nsubid: files\n"
+    run_nook 0 unshare cat /proc/self/uid_map
+    is "$stderr_only" ""
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <linux/capability.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -351,6 +352,44 @@ TEST(UsernsAllowed, RealProcAnswersWithoutInternalErrors) {
   if (!allowed) {
     EXPECT_EQ(allowed.error().kind(), ErrorKind::Unsupported) << allowed.error().message();
   }
+}
+
+}  // namespace
+}  // namespace nook::rootless
+
+namespace nook::rootless {
+namespace {
+
+TEST(NsswitchSubid, TheServicesOfTheSubidLine) {
+  EXPECT_EQ(nsswitch_subid_services("passwd: files\ngroup: files\n"), "");
+  EXPECT_EQ(nsswitch_subid_services("passwd: files\nsubid:   sss  # ranges from SSSD\n"), "sss");
+  EXPECT_EQ(nsswitch_subid_services("# subid: sss\nsubid: files"), "files");
+  EXPECT_EQ(nsswitch_subid_services(""), "");
+  EXPECT_FALSE(subids_from_libsubid(""));
+  EXPECT_FALSE(subids_from_libsubid("files"));
+  EXPECT_TRUE(subids_from_libsubid("sss"));
+  EXPECT_TRUE(subids_from_libsubid("files sss"));
+}
+
+TEST(Libsubid, AgreesWithTheFilesWhenNsswitchNamesNoService) {
+  // With no "subid:" service, libsubid reads /etc/subuid and /etc/subgid as nook does.
+  struct passwd* pw = ::getpwuid(::getuid());
+  ASSERT_NE(pw, nullptr);
+  auto from_library = libsubid_ranges(pw->pw_name, false);
+  if (!from_library && from_library.error().kind() == ErrorKind::Unsupported) {
+    GTEST_SKIP() << from_library.error().message();
+  }
+  auto nsswitch = sys::read_file("/etc/nsswitch.conf");
+  if (nsswitch && subids_from_libsubid(nsswitch_subid_services(*nsswitch))) {
+    GTEST_SKIP() << "this host serves subids from another service";
+  }
+  ASSERT_TRUE(from_library) << from_library.error().message();
+  auto from_file = find_subids("/etc/subuid", pw->pw_name, ::getuid());
+  ASSERT_TRUE(from_file) << from_file.error().message();
+  EXPECT_EQ(*from_library, *from_file);
+  auto gids = libsubid_ranges(pw->pw_name, true);
+  ASSERT_TRUE(gids) << gids.error().message();
+  EXPECT_EQ(*gids, *find_subids("/etc/subgid", pw->pw_name, ::getuid()));
 }
 
 }  // namespace
