@@ -105,6 +105,15 @@ pull_through_proxy() {
     done
 }
 
+@test "pull: a layer of an unknown media type fails clearly and keeps nothing" {
+    start_proxy --media-type application/vnd.nook.test.unknown
+    pull_through_proxy 125
+    assert_output --regexp "^Error: .*application/vnd.nook.test.unknown"
+    is "${#lines[@]}" "1" "one error line"
+    run_nook images -q
+    is "$output" "" "images after the failed pull"
+}
+
 @test "pull: a slow registry still works" {
     start_proxy --delay 1
     pull_through_proxy 0

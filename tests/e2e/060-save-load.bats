@@ -140,17 +140,30 @@ pull() { run_nook 0 pull -q --tls-verify=false "$REG/$1"; }
     is "$layers" "$want_layers" "saved layers are the diff ids"
 }
 
-@test "load: a hostile layer (../ paths) fails clearly and leaves no image" {
-    local d=$BATS_TEST_TMPDIR/evil
-    mkdir -p "$d"
-    python3 - "$d" <<'EOF'
+# evil_archive DIR KIND: writes DIR/evil.tar, a docker-archive whose one layer attacks the
+# store: "dotdot" (../../escaped.txt), "symlink" (a link to DIR, then a file through it),
+# "hardlink" (a hard link to DIR/secret) or "hardlink-up" (a hard link to ../../../../secret).
+evil_archive() {
+    python3 - "$1" "$2" <<'EOF'
 import hashlib, io, json, sys, tarfile
-d = sys.argv[1]
+d, kind = sys.argv[1], sys.argv[2]
 buf = io.BytesIO()
+data = b"owned\n"
 with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
-    data = b"owned\n"
-    info = tarfile.TarInfo("../../escaped.txt"); info.size = len(data)
-    t.addfile(info, io.BytesIO(data))
+    if kind == "dotdot":
+        info = tarfile.TarInfo("../../escaped.txt"); info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+    elif kind == "symlink":
+        link = tarfile.TarInfo("link"); link.type = tarfile.SYMTYPE; link.linkname = d
+        t.addfile(link)
+        info = tarfile.TarInfo("link/escaped.txt"); info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+    elif kind == "hardlink":  # an absolute target names a path inside the layer
+        info = tarfile.TarInfo("stolen"); info.type = tarfile.LNKTYPE; info.linkname = d + "/secret"
+        t.addfile(info)
+    elif kind == "hardlink-up":
+        info = tarfile.TarInfo("stolen"); info.type = tarfile.LNKTYPE; info.linkname = "../../../../secret"
+        t.addfile(info)
 layer = buf.getvalue()
 diff = "sha256:" + hashlib.sha256(layer).hexdigest()
 config = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
@@ -162,11 +175,27 @@ with tarfile.open(d + "/evil.tar", "w") as t:
         info = tarfile.TarInfo(name); info.size = len(data)
         t.addfile(info, io.BytesIO(data))
 EOF
-    run_nook 125 load -i "$d/evil.tar"
-    assert_output --partial "leaves the layer directory"
-    [[ ! -e $BATS_TEST_TMPDIR/escaped.txt && ! -e $d/../escaped.txt ]] || die "a file escaped"
-    run_nook 0 images -q
-    is "$stdout_only" "" "no image after a failed load"
+}
+
+@test "load: hostile layers (../ paths, a symlinked parent, a hard link out) fail clearly and leave no image" {
+    local d=$BATS_TEST_TMPDIR/evil kind
+    mkdir -p "$d"
+    echo "secret" >"$d/secret"
+    for kind in dotdot symlink hardlink hardlink-up; do
+        evil_archive "$d" "$kind"
+        run_nook 125 load -i "$d/evil.tar"
+        case $kind in
+            dotdot) assert_output --partial "leaves the layer directory" ;;
+            symlink) assert_output --partial "goes through a symlink" ;;
+            hardlink) assert_output --partial "hard link target \"$d/secret\" was not extracted" ;;
+            hardlink-up) assert_output --partial "leaves the layer directory" ;;
+        esac
+        [[ ! -e $BATS_TEST_TMPDIR/escaped.txt && ! -e $d/escaped.txt ]] || die "$kind: a file escaped"
+        is "$(cat "$d/secret")" "secret" "$kind: the outside file is untouched"
+        run_nook 0 images -q
+        is "$stdout_only" "" "$kind: no image after a failed load"
+        [[ -z $(ls -A "$XDG_DATA_HOME/nook/staging" 2>/dev/null) ]] || die "$kind: staging left behind"
+    done
 }
 
 @test "load: a truncated archive fails cleanly" {

@@ -8,6 +8,8 @@ It forwards every request to a plain-HTTP registry on loopback and, as the optio
   --delay S          waits S seconds before every answer
   --flip-blob        flips one byte of every blob body
   --bad-manifest     serves manifest GET bodies that are not JSON (no Docker-Content-Digest)
+  --media-type T     sets the media type of the first layer in image manifests to T (GET and
+                     HEAD, Docker-Content-Digest updated)
   --lie-size D       adds D to the declared size of the first layer in image manifests (GET and
                      HEAD), with Docker-Content-Digest updated to match: a valid manifest that lies
   --token-expiry T   demands bearer tokens (401 with a challenge naming its own /token endpoint),
@@ -134,7 +136,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP and k.lower() != "authorization"}
         is_manifest = "/manifests/" in self.path
         # A lying manifest is computed from the real one, also for HEAD (its digest header).
-        method = "GET" if args.lie_size and is_manifest and self.command == "HEAD" else self.command
+        rewrite = bool(args.lie_size or args.media_type)
+        method = "GET" if rewrite and is_manifest and self.command == "HEAD" else self.command
         upstream = http.client.HTTPConnection(args.upstream, timeout=60)
         try:
             upstream.request(method, self.path, body=request_body if request_body else None, headers=headers)
@@ -152,10 +155,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             upstream.close()
 
         is_blob = "/blobs/" in self.path and "/uploads" not in self.path
-        if self.command in ("GET", "HEAD") and is_manifest and status == 200 and args.lie_size:
+        if self.command in ("GET", "HEAD") and is_manifest and status == 200 and rewrite:
             manifest = json.loads(body)
             if manifest.get("layers"):
                 manifest["layers"][0]["size"] += args.lie_size
+                if args.media_type:
+                    manifest["layers"][0]["mediaType"] = args.media_type
                 body = json.dumps(manifest, separators=(",", ":")).encode()
                 digest = "sha256:" + hashlib.sha256(body).hexdigest()
                 out_headers = [(k, v) for k, v in out_headers if k.lower() != "docker-content-digest"]
@@ -197,6 +202,7 @@ def main():
     parser.add_argument("--flip-blob", action="store_true")
     parser.add_argument("--bad-manifest", action="store_true")
     parser.add_argument("--lie-size", type=int, default=0, metavar="D")
+    parser.add_argument("--media-type", default=None, metavar="T")
     parser.add_argument("--token-expiry", type=int, default=None, metavar="T")
     parser.add_argument("--token-claim", type=int, default=None, metavar="C")
     parser.add_argument("--log", default=None, metavar="FILE")
