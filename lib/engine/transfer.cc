@@ -807,6 +807,21 @@ Result<std::vector<std::string>> import_all(Store& store, int root_fd, const std
 
 // --- push helpers
 
+
+// Cross-repository mount: asks the registry to link `digest` into `repository` from any of the
+// repositories on the same registry the image was pulled from or pushed to (`sources`, its
+// RepoDigests). True when one of them worked; a refused mount just means uploading.
+bool mount_from_sources(registry::Client& client, const image::Reference& ref, const std::string& repository,
+                        const std::vector<std::string>& sources, const image::Digest& digest) {
+  for (const std::string& source : sources) {
+    auto src = image::parse_normalized(source);
+    if (!src || src->domain != ref.domain || src->path == repository) continue;
+    auto mounted = client.mount_blob(repository, digest, src->path);
+    if (mounted && *mounted) return true;
+  }
+  return false;
+}
+
 Result<std::string> push_to_registry(const Settings& settings, Store& store, const LocalImage& image,
                                      std::string_view destination, const PushOptions& options, PullProgress* progress) {
   image::Reference ref = NOOK_TRY(image::parse_normalized(destination));
@@ -872,17 +887,7 @@ Result<std::string> push_to_registry(const Settings& settings, Store& store, con
         layers.push_back(*known);
         continue;
       }
-      bool mounted = false;
-      for (const std::string& source : image.record.repo_digests) {
-        auto src = image::parse_normalized(source);
-        if (!src || src->domain != ref.domain || src->path == repository) continue;
-        auto m = client.mount_blob(repository, known->digest, src->path);
-        if (m && *m) {
-          mounted = true;
-          break;
-        }
-      }
-      if (mounted) {
+      if (mount_from_sources(client, ref, repository, image.record.repo_digests, known->digest)) {
         if (progress) progress->blob_started(shown, known->size, true);
         layers.push_back(*known);
         continue;
@@ -914,7 +919,8 @@ Result<std::string> push_to_registry(const Settings& settings, Store& store, con
     layers.push_back(blob.descriptor);
   }
   image::Digest config_digest{"sha256", image.record.id};
-  if (!NOOK_TRY(client.blob_exists(repository, config_digest))) {
+  if (!NOOK_TRY(client.blob_exists(repository, config_digest)) &&
+      !mount_from_sources(client, ref, repository, image.record.repo_digests, config_digest)) {
     NOOK_TRY_VOID(client.upload_blob_bytes(repository, config_digest, image.config));
   }
   if (progress) progress->config_done(config_digest.string());
