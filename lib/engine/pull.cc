@@ -441,6 +441,7 @@ Result<std::vector<PulledImage>> pull_image(const Settings& settings, std::strin
 
   std::vector<Error> errors;
   for (const image::Candidate& candidate : candidates) {
+    if (candidate.origin == "alias") progress.line(fmt::format("Resolved {:?} as an alias ({})", input, candidate.alias_file));
     progress.line(fmt::format("Trying to pull {}...", candidate.ref.string()));
     auto id = pull_reference(settings, store, options, candidate.ref, progress);
     if (id) {

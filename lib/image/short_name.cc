@@ -52,7 +52,8 @@ Result<std::vector<Candidate>> resolve_pull_candidates(std::string_view user_inp
   } else {
     std::optional<Reference> alias = NOOK_TRY(apply_alias(*user, conf));
     if (alias) {
-      candidates.push_back({std::move(*alias), "alias"});
+      const config::ShortNameAlias* set_by = conf.resolve_alias(user->path);
+      candidates.push_back({std::move(*alias), "alias", set_by != nullptr ? set_by->origin : ""});
     } else {
       if (conf.unqualified_search_registries.empty()) {
         if (!conf.unqualified_search_registries_origin.empty()) {

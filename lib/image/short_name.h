@@ -19,6 +19,7 @@ namespace nook::image {
 struct Candidate {
   Reference ref;       // fully qualified, with a tag ("latest" when the user gave none) or a digest
   std::string origin;  // "alias", "search" or "fully-qualified"
+  std::string alias_file;  // for an alias: the file that set it
 };
 
 // The references to try, in order, for pulling `user_input` (no transport prefix):

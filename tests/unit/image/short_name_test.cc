@@ -97,6 +97,9 @@ TEST(ShortName, AliasWinsAndCarriesTagAndDigest) {
               ElementsAre("alias registry.fedoraproject.org/fedora:39@" + kSha256));
   EXPECT_THAT(resolved("ns/tool:v1", conf), ElementsAre("alias quay.io/ns/tool:v1"));
   EXPECT_THAT(resolved("ubuntu", conf), ElementsAre("alias docker.io/library/ubuntu:latest"));
+  auto candidates = resolve_pull_candidates("ubuntu", conf);
+  ASSERT_TRUE(candidates);
+  EXPECT_EQ(candidates->front().alias_file, kConfPath) << "for \"Resolved ... as an alias (FILE)\"";
 }
 
 TEST(ShortName, CachedAliasBeatsConfAndErasedAliasFallsBack) {
