@@ -139,18 +139,8 @@ EOF
 }
 
 @test "push mounts blobs the registry has in another repository instead of uploading them" {
-    PROXY_LOG=$BATS_TEST_TMPDIR/proxy.log
-    local portfile=$BATS_TEST_TMPDIR/proxy.port
-    python3 "$BATS_TEST_DIRNAME/helpers/fault_proxy.py" --upstream "$REG" --log "$PROXY_LOG" \
-        >"$portfile" 2>"$BATS_TEST_TMPDIR/proxy.err" 3>&- &
-    PROXY_PID=$!
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [[ -s $portfile ]] && break
-        sleep 0.1
-    done
-    [[ -s $portfile ]] || die "the proxy did not start: $(cat "$BATS_TEST_TMPDIR/proxy.err")"
-    local proxy=127.0.0.1:$(<"$portfile") repo=copy-$RANDOM
+    start_proxy
+    local proxy=$PROXY repo=copy-$RANDOM
     run_nook 0 pull -q --tls-verify=false "$proxy/busybox:latest"
     run_nook 0 push --tls-verify=false "$proxy/busybox:latest" "$proxy/$repo:latest"
     # Both blobs, the layer and the config, are mounted; nothing is uploaded.

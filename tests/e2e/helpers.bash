@@ -296,3 +296,27 @@ assert_tree() {
         die "tree of $dir differs from $expected:" "$(head -n 40 <<<"$diffs")"
     fi
 }
+
+# ----------------------------------------------------------------------------------------------
+# The fault-injecting registry proxy
+
+# start_proxy [PROXY OPTIONS...]: starts tests/helpers/fault_proxy.py in front of
+# $NOOK_TEST_REGISTRY; sets PROXY (127.0.0.1:PORT), PROXY_PID and PROXY_LOG (one line per
+# request). The test's teardown stops it by PROXY_PID.
+start_proxy() {
+    PROXY_LOG=$BATS_TEST_TMPDIR/proxy.log
+    local portfile=$BATS_TEST_TMPDIR/proxy.port
+    rm -f "$portfile"  # a second proxy of the test must not be taken for the first
+    : >"$PROXY_LOG"
+    python3 "$BATS_TEST_DIRNAME/helpers/fault_proxy.py" --upstream "$NOOK_TEST_REGISTRY" --log "$PROXY_LOG" "$@" \
+        >"$portfile" 2>"$BATS_TEST_TMPDIR/proxy.err" 3>&- &
+    PROXY_PID=$!
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [[ -s $portfile ]] && break
+        kill -0 "$PROXY_PID" 2>/dev/null || die "the fault proxy exited: $(cat "$BATS_TEST_TMPDIR/proxy.err")"
+        sleep 0.1
+    done
+    [[ -s $portfile ]] || die "the fault proxy did not report its port"
+    PROXY=127.0.0.1:$(<"$portfile")
+}
