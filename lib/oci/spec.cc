@@ -233,27 +233,6 @@ Result<Seccomp> parse_seccomp(const json& j, std::string_view where) {
   return s;
 }
 
-// A nested integer such as resources.memory.limit.
-template <class T>
-Result<void> read_nested(const json& resources, std::string_view group, std::string_view name,
-                         std::string_view where, std::optional<T>& out) {
-  const json* g = NOOK_TRY(read_object(resources, group, where));
-  if (g == nullptr) return {};
-  return read_opt_int(*g, name, join_key(where, group), out);
-}
-
-Result<Resources> parse_resources(const json& j, std::string_view where) {
-  Resources r;
-  NOOK_TRY_VOID(read_nested(j, "memory", "limit", where, r.memory_limit));
-  NOOK_TRY_VOID(read_nested(j, "memory", "swap", where, r.memory_swap));
-  NOOK_TRY_VOID(read_nested(j, "cpu", "shares", where, r.cpu_shares));
-  NOOK_TRY_VOID(read_nested(j, "cpu", "quota", where, r.cpu_quota));
-  NOOK_TRY_VOID(read_nested(j, "cpu", "period", where, r.cpu_period));
-  NOOK_TRY_VOID(read_nested(j, "pids", "limit", where, r.pids_limit));
-  r.raw = j;
-  return r;
-}
-
 Result<Linux> parse_linux(const json& j, std::string_view where) {
   Linux l;
   NOOK_TRY_VOID(read_array(j, "namespaces", where, l.namespaces, [](const json& item, const std::string& key) -> Result<Namespace> {
@@ -275,9 +254,7 @@ Result<Linux> parse_linux(const json& j, std::string_view where) {
     NOOK_TRY_VOID(read_opt_int(item, "gid", key, d.gid));
     return d;
   }));
-  if (const json* res = NOOK_TRY(read_object(j, "resources", where))) {
-    l.resources = NOOK_TRY(parse_resources(*res, join_key(where, "resources")));
-  }
+  if (const json* res = NOOK_TRY(read_object(j, "resources", where))) l.resources = Resources{*res};
   NOOK_TRY_VOID(read_string(j, "cgroupsPath", where, l.cgroups_path));
   NOOK_TRY_VOID(read_string_map(j, "sysctl", where, l.sysctl));
   NOOK_TRY_VOID(read_strings(j, "maskedPaths", where, l.masked_paths));
@@ -395,26 +372,12 @@ json seccomp_json(const Seccomp& s) {
   return o;
 }
 
-json resources_json(const Resources& r) {
-  json o = r.raw.is_object() ? r.raw : json::object();
-  auto put = [&o](const char* group, const char* name, const auto& value) {
-    if (value) o[group][name] = *value;
-  };
-  put("memory", "limit", r.memory_limit);
-  put("memory", "swap", r.memory_swap);
-  put("cpu", "shares", r.cpu_shares);
-  put("cpu", "quota", r.cpu_quota);
-  put("cpu", "period", r.cpu_period);
-  put("pids", "limit", r.pids_limit);
-  return o;
-}
-
 json linux_json(const Linux& l) {
   json o = json::object();
   if (!l.uid_mappings.empty()) o["uidMappings"] = id_mappings_json(l.uid_mappings);
   if (!l.gid_mappings.empty()) o["gidMappings"] = id_mappings_json(l.gid_mappings);
   if (!l.sysctl.empty()) o["sysctl"] = l.sysctl;
-  if (l.resources) o["resources"] = resources_json(*l.resources);
+  if (l.resources) o["resources"] = l.resources->raw;
   if (!l.cgroups_path.empty()) o["cgroupsPath"] = l.cgroups_path;
   if (!l.namespaces.empty()) {
     json ns = json::array();

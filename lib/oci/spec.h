@@ -128,15 +128,11 @@ struct Seccomp {
   std::vector<SeccompSyscall> syscalls;
 };
 
-// The subset of linux.resources nook writes and reads; the rest is kept verbatim in `raw`.
+// linux.resources, kept as the JSON object it is (limits, devices rules, hugepage limits, ...).
+// lib/cgroup reads the limits out of it (cgroup::parse_resources, which also checks their types)
+// and writes them into it (cgroup::merge_into): one typed view, not two.
 struct Resources {
-  std::optional<int64_t> memory_limit;
-  std::optional<int64_t> memory_swap;
-  std::optional<uint64_t> cpu_shares;
-  std::optional<int64_t> cpu_quota;
-  std::optional<uint64_t> cpu_period;
-  std::optional<int64_t> pids_limit;
-  nlohmann::json raw;  // everything as read (devices rules, hugepage limits, ...), null if absent
+  nlohmann::json raw = nlohmann::json::object();
 };
 
 struct Linux {

@@ -342,7 +342,7 @@ Result<Spec> build_spec(const image::ContainerConfig& image, const SpecOptions& 
   lx.cgroups_path = options.cgroups_path;
   if (options.pids_limit > 0) {
     lx.resources = Resources{};
-    lx.resources->pids_limit = options.pids_limit;
+    lx.resources->raw["pids"]["limit"] = options.pids_limit;
   }
   if (!options.privileged) {
     if (options.rootless && options.network_mode == "host") lx.masked_paths.push_back("/sys/kernel");

@@ -26,19 +26,10 @@ bool initial_root() {
 }  // namespace
 
 Result<std::optional<ContainerCgroup>> create_container_cgroup(const oci::Spec& spec) {
-  if (spec.linux_.cgroups_path.empty()) return std::nullopt;
+  // Checked whether or not there is a cgroup to apply them to, as when the spec was read.
   cgroup::Resources resources;
   if (spec.linux_.resources) resources = NOOK_TRY(cgroup::parse_resources(spec.linux_.resources->raw));
-  // The typed fields of oci::Resources win over `raw` (they are what the spec says).
-  if (spec.linux_.resources) {
-    const oci::Resources& r = *spec.linux_.resources;
-    if (r.memory_limit) resources.memory_limit = r.memory_limit;
-    if (r.memory_swap) resources.memory_swap = r.memory_swap;
-    if (r.cpu_shares) resources.cpu_shares = r.cpu_shares;
-    if (r.cpu_quota) resources.cpu_quota = r.cpu_quota;
-    if (r.cpu_period) resources.cpu_period = r.cpu_period;
-    if (r.pids_limit) resources.pids_limit = r.pids_limit;
-  }
+  if (spec.linux_.cgroups_path.empty()) return std::nullopt;
   ContainerCgroup out;
   out.hierarchy = NOOK_TRY(cgroup::probe_hierarchy());
   auto made = cgroup::Manager::create(out.hierarchy, spec.linux_.cgroups_path, resources);

@@ -201,7 +201,7 @@ TEST(SpecBuilder, ProcessFlags) {
   EXPECT_EQ(spec.process.oom_score_adj, 100);
   EXPECT_EQ(spec.annotations.at("x"), "y");
   ASSERT_TRUE(spec.linux_.resources);
-  EXPECT_EQ(spec.linux_.resources->pids_limit, 10);
+  EXPECT_EQ(spec.linux_.resources->raw["pids"]["limit"], 10);
   EXPECT_EQ(spec.linux_.cgroups_path, "user.slice:nook:abc");
 
   o.ulimits = {"host"};

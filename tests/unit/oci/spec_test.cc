@@ -264,8 +264,8 @@ TEST(ParseSpec, RootlessAndPodmanKeys) {
   EXPECT_EQ(spec.linux_.sysctl.at("net.ipv4.ping_group_range"), "0 0");
   ASSERT_EQ(spec.linux_.devices.size(), 1u);
   EXPECT_EQ(spec.linux_.devices[0].file_mode, 0666u);
-  EXPECT_EQ(spec.linux_.resources->memory_limit, 1048576);
-  EXPECT_EQ(spec.linux_.resources->pids_limit, 100);
+  EXPECT_EQ(spec.linux_.resources->raw["memory"]["limit"], 1048576);
+  EXPECT_EQ(spec.linux_.resources->raw["pids"]["limit"], 100);
   ASSERT_TRUE(spec.linux_.seccomp.has_value());
   EXPECT_EQ(spec.linux_.seccomp->default_errno_ret, 38u);
   EXPECT_EQ(spec.linux_.seccomp->syscalls[0].args[0], (SeccompArg{0, 8, 0, "SCMP_CMP_EQ"}));

@@ -21,12 +21,21 @@ TEST(RuntimeCgroups, NoPathNoCgroup) {
   EXPECT_FALSE(bundle_cgroup("/nonexistent"));
 }
 
+TEST(RuntimeCgroups, MistypedLimitsAreRefusedEvenWithoutACgroup) {
+  oci::Spec spec;
+  spec.linux_.resources = oci::Resources{};
+  spec.linux_.resources->raw["memory"]["limit"] = "lots";
+  auto cg = create_container_cgroup(spec);
+  ASSERT_FALSE(cg);
+  EXPECT_EQ(cg.error().message(), "linux.resources.memory.limit: expected an integer");
+}
+
 TEST(RuntimeCgroups, CreateEnterLeaveRecordAndRemove) {
   if (::geteuid() != 0 || ::access("/sys/fs/cgroup", W_OK) != 0) GTEST_SKIP() << "needs root";
   oci::Spec spec;
   spec.linux_.cgroups_path = "/nook-runtime-unit-" + std::to_string(::getpid());
   spec.linux_.resources = oci::Resources{};
-  spec.linux_.resources->pids_limit = 50;  // a typed field wins over raw
+  spec.linux_.resources->raw["pids"]["limit"] = 50;
   auto cg = create_container_cgroup(spec);
   ASSERT_TRUE(cg) << cg.error().message();
   ASSERT_TRUE(cg->has_value());
