@@ -56,6 +56,9 @@ std::vector<std::string> expand_env(const std::vector<std::string>& items, const
                                                                const storage::Store& store,
                                                                const container::Container& record,
                                                                const container::ContainerPaths& paths);
+// Go's os.PathError wording of an errno, as podman's messages carry it: strerror with its first
+// letter in lower case ("no such file or directory").
+std::string errno_text(int err);
 // Limits, kernel and id facts of this host the spec depends on.
 void fill_host_facts(const Settings& settings, oci::SpecOptions& options);
 // Whether the rootless user has subordinate ids (so gid 5 exists in the namespace).

@@ -107,11 +107,6 @@ std::string propagation_of(const std::vector<std::string>& options) {
   return "";
 }
 
-std::string errno_text(int err) {
-  std::string text = std::strerror(err);
-  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-  return text;
-}
 
 // A bind source must exist (podman: "statfs SRC: no such file or directory").
 Result<void> check_source(const std::string& path) {
@@ -368,6 +363,12 @@ Result<std::vector<Entry>> volumes_from(const Settings& settings, const std::str
 }
 
 }  // namespace
+
+std::string errno_text(int err) {
+  std::string text = std::strerror(err);
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
 
 Result<std::vector<oci::Mount>> resolve_container_mounts(const Settings& settings, const storage::Store& images,
                                                          const ContainerCreateOptions& options,

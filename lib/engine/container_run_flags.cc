@@ -24,12 +24,6 @@
 namespace nook::engine {
 namespace {
 
-// Go's os.PathError text: "no such file or directory" (strerror, first letter lower case).
-std::string errno_text(int err) {
-  std::string text = std::strerror(err);
-  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-  return text;
-}
 
 // podman's default AutoUserNsMinSize.
 constexpr uint32_t kAutoDefaultSize = 1024;
@@ -120,8 +114,7 @@ void insert_after(nlohmann::ordered_json& object, std::string_view after, const 
 Result<AttachStreams> parse_attach_streams(const std::vector<std::string>& streams) {
   AttachStreams out;
   for (const std::string& stream : streams) {
-    std::string lower = stream;
-    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    std::string lower = strings::to_lower(stream);
     if (lower == "stdin") {
       out.in = true;
     } else if (lower == "stdout") {
