@@ -88,7 +88,8 @@ struct Decompressor::Impl {
     return {};
   }
 
-  // Skips the zero padding between members at `offset`; true when a new member starts there.
+  // Between members: zeros are padding, anything else starts another member (its header is
+  // checked when read). Skips the padding at `offset`; true when a new member starts there.
   bool at_next_member(std::span<const char> input, size_t& offset) {
     while (offset < input.size() && input[offset] == 0) ++offset;
     return offset < input.size();
@@ -147,11 +148,7 @@ struct Decompressor::Impl {
     size_t offset = 0;
     while (offset < input.size()) {
       if (member_ended) {
-        // Between members: a new gzip header (0x1f 0x8b) starts another member; zeros are padding.
-        if (static_cast<unsigned char>(input[offset]) == 0) {
-          ++offset;
-          continue;
-        }
+        if (!at_next_member(input, offset)) break;
         if (inflateReset(&zs) != Z_OK) return fail(ErrorKind::Corrupt, "gzip: cannot reset the stream");
         member_ended = false;
       }
