@@ -17,6 +17,7 @@
 #include "lib/engine/container_fs_internal.h"
 #include "lib/engine/container_internal.h"
 #include "lib/engine/store_access.h"
+#include "lib/storage/layer_file.h"
 #include "lib/sys/fd.h"
 #include "lib/sys/file.h"
 #include "lib/sys/mount.h"
@@ -419,8 +420,6 @@ Result<void> export_container(const Settings& settings, std::string_view key, in
 
 namespace {
 
-bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == 0; }
-
 bool is_opaque(const std::string& path) {
   for (const char* name : {"user.overlay.opaque", "trusted.overlay.opaque"}) {
     auto value = sys::read_xattr(path, name);
@@ -438,7 +437,7 @@ bool exists_below(const std::vector<std::string>& lowers, const std::vector<std:
       path += "/" + components[i];
       struct stat st {};
       if (::lstat(path.c_str(), &st) != 0) break;
-      if (is_whiteout(st)) return false;
+      if (storage::is_whiteout_device(st)) return false;
       if (i + 1 == components.size()) return true;
       if (!S_ISDIR(st.st_mode)) return false;
       if (is_opaque(path)) hidden = true;
@@ -466,7 +465,7 @@ Result<void> walk_changes(const std::string& dir, std::vector<std::string>& comp
     std::string shown = "/" + strings::join(components, "/");
     struct stat st {};
     if (::lstat(path.c_str(), &st) == 0) {
-      bool whiteout = is_whiteout(st) ||
+      bool whiteout = storage::is_whiteout_device(st) ||
                       (S_ISREG(st.st_mode) && st.st_size == 0 &&
                        ((sys::read_xattr(path, "user.overlay.whiteout").value_or(std::nullopt)) ||
                         (sys::read_xattr(path, "trusted.overlay.whiteout").value_or(std::nullopt))));

@@ -14,8 +14,6 @@ namespace {
 
 using Kind = LayerFile::Kind;
 
-bool is_whiteout_device(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == 0; }
-
 // The opaque marker of a directory: "y" hides the layers below, anything else but absence is a
 // form this lookup does not interpret.
 enum class Opacity { Plain, Opaque, Unknown };
@@ -73,6 +71,8 @@ Result<LayerAnswer> look_in_layer(const std::string& layer, const std::vector<st
 }
 
 }  // namespace
+
+bool is_whiteout_device(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == 0; }
 
 Result<LayerFile> read_layer_file(std::span<const std::string> layer_dirs, std::string_view path) {
   std::vector<std::string> components;

@@ -10,6 +10,8 @@
 // through a real mount as before.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,6 +29,9 @@ struct LayerFile {
   Kind kind = Kind::Absent;
   std::string content;
 };
+
+// Overlay's whiteout: a character device 0/0.
+bool is_whiteout_device(const struct stat& st);
 
 // `layer_dirs`: the layers' diff directories, topmost first (overlay's lowerdir order). `path` is
 // relative to the root ("etc/passwd"; leading slashes are ignored, "." and ".." components give
