@@ -121,8 +121,7 @@ constexpr std::string_view kSaveDescription =
     "Save an image to docker-archive or oci-archive on the local machine. Default is docker-archive.";
 
 constexpr std::string_view kRunDescription =
-    "Runs a command in a new container from the given image.\n\n"
-    "  Until networking lands, --network takes none (the default) or host.";
+    "Runs a command in a new container from the given image.";
 constexpr std::string_view kCreateDescription =
     "Creates a new container from the given image, without starting it.";
 constexpr std::string_view kPsDescription = "Prints out information about the containers";
@@ -175,7 +174,7 @@ constexpr std::string_view kLogsDescription =
        .usage = "[options] CONTAINER [CONTAINER...]", .example = "nook pause mywebserver\n  nook pause 860a4b23\n  nook pause -a", \
        .args = Args::Any, .setup = &setup_pause},                                                                  \
   Verb{.path = prefix "port", .summary = "List port mappings or a specific mapping for the container",            \
-       .description = "List port mappings for the CONTAINER, or look up the public-facing port that is NAT-ed to the PRIVATE_PORT.\n\n  Until networking lands no container publishes a port: the list is empty.", \
+       .description = "List port mappings for the CONTAINER, or look up the public-facing port that is NAT-ed to the PRIVATE_PORT.", \
        .usage = "[options] CONTAINER [PORT]", .example = "nook port --all\n  nook port ctrID 80/tcp\n  nook port --latest 80", \
        .args = Args::Any, .setup = &setup_port},                                                                   \
   Verb{.path = prefix "rename", .summary = "Rename an existing container",                                       \

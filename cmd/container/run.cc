@@ -80,8 +80,11 @@ std::shared_ptr<CreateFlags> declare_create_flags(CLI::App& app) {
   flag_strings(app, "--log-opt", o.log_opts, "Logging driver options");
   flag_strings(app, "--mount", o.mounts, "Attach a filesystem mount to the container");
   flag_string(app, "--name", o.name, "Assign a name to the container");
-  flag_string(app, "--network,--net", o.network, "Connect a container to a network (none or host until networking lands)")
-      ->default_str("none");
+  flag_strings(app, "--expose", o.expose, "Expose a port or a range of ports");
+  flag_string(app, "--network,--net", o.network,
+              "Connect a container to a network (slirp4netns[:OPTIONS], none, host, private, ns:PATH)");
+  flag_strings(app, "-p,--publish", o.publish, "Publish a container's port, or a range of ports, to the host");
+  flag_bool(app, "-P,--publish-all", o.publish_all, "Publish all exposed ports to random ports on the host interface");
   flag_bool(app, "--privileged", o.privileged, "Give extended privileges to container");
   flag_string(app, "--pull", o.pull, "Pull image policy (always, missing, never, newer)")->default_str("missing");
   flag_bool(app, "-q,--quiet", f->quiet, "Suppress output information when pulling images");

@@ -48,6 +48,7 @@ json state_to_json(const State& s) {
               {"pid", s.pid},
               {"monitor_pid", s.monitor_pid},
               {"monitor_start_time", s.monitor_start_time},
+              {"pid_start_time", s.pid_start_time},
               {"started_at", s.started_at},
               {"finished_at", s.finished_at},
               {"exit_code", s.exit_code},
@@ -55,6 +56,12 @@ json state_to_json(const State& s) {
               {"restart_count", s.restart_count},
               {"stopped_by_user", s.stopped_by_user},
               {"error", s.error}};
+}
+
+std::vector<std::string> exposed_keys(const std::vector<network::ExposedPort>& exposed) {
+  std::vector<std::string> keys;
+  for (const network::ExposedPort& port : exposed) keys.push_back(fmt::format("{}/{}", port.port, port.protocol));
+  return keys;
 }
 
 }  // namespace
@@ -89,6 +96,8 @@ json to_json(const Container& c) {
               {"stop_signal", c.stop_signal},
               {"stop_timeout", c.stop_timeout},
               {"network_mode", c.network_mode},
+              {"ports", network::to_json(c.ports)},
+              {"exposed", exposed_keys(c.exposed)},
               {"runtime", c.runtime},
               {"user", c.user},
               {"group_add", c.group_add},
@@ -131,6 +140,16 @@ Result<Container> parse_container(const json& doc) {
   c.stop_signal = fields.str("stop_signal");
   c.stop_timeout = static_cast<unsigned>(fields.unsigned_integer("stop_timeout", 10));
   c.network_mode = fields.str("network_mode");
+  if (const json* ports = fields.find("ports"); ports != nullptr) {
+    auto parsed = network::parse_port_mappings(*ports);
+    if (!parsed) return fail(parsed.error().context("container record"));
+    c.ports = std::move(*parsed);
+  }
+  for (const std::string& key : fields.strings("exposed")) {
+    auto parsed = network::parse_expose(key);
+    if (!parsed) return fail(ErrorKind::Corrupt, fmt::format("container record: exposed port {:?}", key));
+    c.exposed.insert(c.exposed.end(), parsed->begin(), parsed->end());
+  }
   c.runtime = fields.str("runtime");
   c.user = fields.str("user");
   c.group_add = fields.strings("group_add");
@@ -149,6 +168,7 @@ Result<Container> parse_container(const json& doc) {
   c.state.pid = static_cast<pid_t>(sf.integer("pid"));
   c.state.monitor_pid = static_cast<pid_t>(sf.integer("monitor_pid"));
   c.state.monitor_start_time = sf.unsigned_integer("monitor_start_time");
+  c.state.pid_start_time = sf.unsigned_integer("pid_start_time");
   c.state.started_at = sf.str("started_at");
   c.state.finished_at = sf.str("finished_at");
   c.state.exit_code = static_cast<int>(sf.integer("exit_code"));

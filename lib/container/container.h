@@ -26,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/network/ports.h"
 #include "lib/sys/lock.h"
 #include "lib/util/error.h"
 
@@ -43,6 +44,7 @@ struct State {
   pid_t pid = 0;          // the container's init (host pid), while running
   pid_t monitor_pid = 0;  // the monitor, while running
   uint64_t monitor_start_time = 0;  // /proc/PID/stat field 22 of the monitor: tells a reused pid apart
+  uint64_t pid_start_time = 0;      // the same of the container's init (0: not recorded)
   std::string started_at;   // RFC 3339 nano, "" if never started
   std::string finished_at;  // RFC 3339 nano, "" if never exited
   int exit_code = 0;
@@ -73,7 +75,9 @@ struct Container {
   int restart_max_retries = 0;
   std::string stop_signal = "SIGTERM";
   unsigned stop_timeout = 10;
-  std::string network_mode = "none";
+  std::string network_mode = "none";  // --network as given (lib/network/mode.h)
+  std::vector<network::PortMapping> ports;    // published, host ports chosen
+  std::vector<network::ExposedPort> exposed;  // the image's and --expose's, and the published ones
   std::string runtime;  // "" = built-in; else an OCI runtime CLI path
   std::string user;     // --user as given; resolved against the rootfs at each start
   std::vector<std::string> group_add;

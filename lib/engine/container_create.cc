@@ -13,6 +13,7 @@
 #include "lib/container/container.h"
 #include "lib/engine/container_cgroups.h"
 #include "lib/engine/container_internal.h"
+#include "lib/engine/container_network.h"
 #include "lib/engine/container_run_flags.h"
 #include "lib/engine/engine.h"
 #include "lib/engine/image_reports.h"
@@ -198,11 +199,7 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
                                      PullProgress* progress) {
   if (options.image.empty()) return fail(ErrorKind::InvalidArgument, "an image name is required");
   CgroupPlan cgroup_plan = NOOK_TRY(plan_container_cgroup(settings, options));  // limit flags (container_cgroups.h)
-  if (options.network != "none" && options.network != "host") {
-    return fail(ErrorKind::Unsupported,
-                fmt::format("network mode {:?} is not supported yet: use --network none or --network host",
-                            options.network));
-  }
+  network::NetworkMode network_mode = NOOK_TRY(container_network_mode(settings, options));
   storage::Store store = NOOK_TRY(open_store(settings));
   container::ContainerStore containers = NOOK_TRY(container::ContainerStore::open(settings.config.graph_root, false));
   if (options.replace && !options.name.empty()) {
@@ -231,7 +228,10 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   record.interactive = options.interactive;
   record.tty = options.tty;
   record.auto_remove = options.rm;
-  record.network_mode = options.network;
+  record.network_mode = network_mode.text;
+  ContainerPorts ports = NOOK_TRY(container_ports(options, image_config.config, network_mode));
+  record.ports = std::move(ports.published);
+  record.exposed = std::move(ports.exposed);
   record.runtime = options.runtime;
   record.user = options.user;
   record.group_add = options.group_add;
@@ -280,7 +280,10 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   spec_options.ulimits = settings.config.containers_conf.containers.default_ulimits;
   spec_options.ulimits.insert(spec_options.ulimits.end(), options.ulimits.begin(), options.ulimits.end());
   spec_options.shm_size = options.shm_size.empty() ? settings.config.containers_conf.containers.shm_size : options.shm_size;
-  spec_options.network_mode = options.network;
+  // The spec's view: a network namespace of its own unless host or a given one.
+  spec_options.network_mode = network_mode.kind == network::ModeKind::Host ? "host"
+                              : network_mode.kind == network::ModeKind::Ns ? "ns:" + network_mode.value
+                                                                           : "private";
   spec_options.rootless = settings.config.rootless;
   spec_options.umask = options.umask.empty() ? settings.config.containers_conf.containers.umask : options.umask;
   NOOK_TRY_VOID(apply_security_options(options.security_opt, spec_options));
@@ -300,7 +303,7 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   spec_options.hostname = options.hostname.empty() ? record.id.substr(0, 12) : options.hostname;
   spec_options.rootfs = rootfs_dir(record, paths);
   if (auto made = prepare_rootfs_dirs(store, record, paths); !made) return undo(made.error());
-  if (auto files = write_container_files(record, paths, spec_options.hostname, options.network == "host"); !files) {
+  if (auto files = write_container_files(record, paths, spec_options.hostname, network_mode); !files) {
     return undo(files.error());
   }
   // The user is resolved in the image's own /etc/passwd and /etc/group, as podman does.
@@ -339,7 +342,8 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
 }
 
 Result<void> write_container_files(const container::Container& record, const container::ContainerPaths& paths,
-                                   const std::string& hostname, bool host_network) {
+                                   const std::string& hostname, const network::NetworkMode& network) {
+  bool host_network = network.kind == network::ModeKind::Host;
   std::string hosts;
   if (host_network) {
     auto host_hosts = sys::read_file("/etc/hosts");

@@ -10,6 +10,7 @@
 #include "lib/engine/engine.h"
 #include "lib/engine/image_reports.h"
 #include "lib/monitor/monitor.h"
+#include "lib/network/mode.h"
 #include "lib/oci/spec_builder.h"
 #include "lib/oci/user.h"
 #include "lib/storage/store.h"
@@ -43,7 +44,7 @@ std::vector<std::string> expand_env(const std::vector<std::string>& items, const
 // /etc/hosts, /etc/hostname and /etc/resolv.conf in the userdata directory.
 [[nodiscard]] Result<void> write_container_files(const container::Container& record,
                                                  const container::ContainerPaths& paths, const std::string& hostname,
-                                                 bool host_network);
+                                                 const network::NetworkMode& network);
 // The image's copies of `files` (paths below the root, "" for a missing one), read from the
 // layers without a mount where lib/storage/layer_file.h can, else through a mount of the rootfs.
 [[nodiscard]] Result<std::vector<std::string>> read_image_files(const Settings& settings,

@@ -17,7 +17,9 @@
 #include "lib/engine/volume_internal.h"
 #include "lib/monitor/log_file.h"
 #include "lib/monitor/monitor.h"
+#include "lib/network/ports.h"
 #include "lib/oci/spec.h"
+#include "lib/sys/file.h"
 #include "lib/util/strings.h"
 
 namespace nook::engine {
@@ -132,7 +134,7 @@ json ps_json(const container::Container& c) {
   j["Mounts"] = user_volume_destinations(c);
   j["Names"] = json::array({c.name});
   j["Networks"] = json::array();
-  j["Ports"] = nullptr;
+  j["Ports"] = c.ports.empty() ? json(nullptr) : network::to_json(c.ports);
   j["Size"] = nullptr;
   j["Status"] = "";
   return j;
@@ -156,7 +158,7 @@ json ps_row(const container::Container& c, bool no_trunc) {
   row["Mounts"] = "[" + strings::join(user_volume_destinations(c), " ") + "]";  // Go's %v of a []string
   row["Names"] = c.name;
   row["Networks"] = "";
-  row["Ports"] = "";
+  row["Ports"] = network::format_ports(c.ports);
   row["RunningFor"] = human_duration(seconds_since(created));
   row["Size"] = "";
   row["Status"] = status_text(c);
@@ -280,6 +282,12 @@ Result<ContainerInspectReport> inspect_containers(const Settings& settings, cons
     state["ConmonPid"] = c.state.monitor_pid;
     state["ExitCode"] = c.state.exit_code;
     state["Error"] = c.state.error;
+    if (has_process(c)) {
+      // The monitor's word that the network's backend died (lib/monitor/network.h).
+      if (auto note = sys::read_file(fmt::format("{}/{}", paths.userdata, monitor::kNetworkErrorFile))) {
+        state["Error"] = std::string(strings::trim(*note));
+      }
+    }
     state["StartedAt"] = go_time_string(parse_time(c.state.started_at));
     state["FinishedAt"] = go_time_string(parse_time(c.state.finished_at));
     state["Health"] = ojson{{"Status", ""}, {"FailingStreak", 0}, {"Log", nullptr}};
@@ -328,7 +336,8 @@ Result<ContainerInspectReport> inspect_containers(const Settings& settings, cons
                   {"IPPrefixLen", 0},        {"IPv6Gateway", ""},     {"GlobalIPv6Address", ""},
                   {"GlobalIPv6PrefixLen", 0}, {"MacAddress", ""},     {"Bridge", ""},
                   {"SandboxID", ""},         {"HairpinMode", false},  {"LinkLocalIPv6Address", ""},
-                  {"LinkLocalIPv6PrefixLen", 0}, {"Ports", ojson::object()}, {"SandboxKey", ""}};
+                  {"LinkLocalIPv6PrefixLen", 0}, {"Ports", network::inspect_ports(c.ports, c.exposed, true)},
+                  {"SandboxKey", ""}};
     ojson ulimits = ojson::array();
     if (process) {
       for (const oci::Rlimit& r : process->rlimits) ulimits.push_back(ojson{{"Name", r.type}, {"Soft", r.soft}, {"Hard", r.hard}});
@@ -347,8 +356,9 @@ Result<ContainerInspectReport> inspect_containers(const Settings& settings, cons
     host["ContainerIDFile"] = "";
     host["LogConfig"] = ojson{{"Type", c.log_driver}, {"Config", nullptr}, {"Path", paths.log}, {"Tag", ""},
                               {"Size", c.log_max_size > 0 ? human_size(static_cast<double>(c.log_max_size), 3) : "0B"}};
-    host["NetworkMode"] = c.network_mode;
-    host["PortBindings"] = ojson::object();
+    host["NetworkMode"] = c.network_mode.substr(0, c.network_mode.starts_with("ns:") ? std::string::npos
+                                                                                     : c.network_mode.find(':'));
+    host["PortBindings"] = network::inspect_ports(c.ports, {}, false);
     host["RestartPolicy"] = ojson{{"Name", c.restart_policy == "no" ? "" : c.restart_policy},
                                   {"MaximumRetryCount", c.restart_max_retries}};
     host["AutoRemove"] = c.auto_remove;

@@ -242,7 +242,18 @@ void reconcile_view(const container::ContainerStore& store, container::Container
 
 Result<bool> reconcile(container::ContainerStore& store, container::Container& record) {
   container::Status before = record.state.status;
+  pid_t orphan = record.state.pid;
+  uint64_t orphan_start = record.state.pid_start_time;
   reconcile_view(store, record);
+  if (record.state.status != before && orphan > 0 && orphan_start != 0) {
+    // The monitor was killed but the container's init may run on, unwatched: it goes too (and
+    // its pid namespace with it), so that nothing of the container is left.
+    auto stat = sys::process_stat(orphan);
+    if (stat && stat->start_time == orphan_start) {
+      NOOK_DEBUG(Store, "container {}: killing its init {}, whose monitor is gone", record.id, orphan);
+      ::kill(orphan, SIGKILL);
+    }
+  }
   if (record.state.status == before) return false;
   NOOK_DEBUG(Store, "container {}: its monitor is gone; recording it as exited ({})", record.id,
              record.state.exit_code);
@@ -265,6 +276,16 @@ monitor::Options monitor_options_for(const container::Container& record, const c
   options.keep_stdin = record.interactive;
   options.terminal = record.tty;
   options.sync_fd = 3;
+  auto mode = network::parse_network_mode(record.network_mode);
+  if (mode && mode->has_backend()) {
+    options.network.mode = record.network_mode;
+    if (!record.ports.empty()) options.network.ports = network::to_json(record.ports).dump();
+    // Beside the runtime's state root (which holds nothing but containers), short enough for a
+    // unix socket's 108 bytes.
+    std::string run_root = runtime_state_root.substr(0, runtime_state_root.rfind('/'));
+    options.network.api_socket = fmt::format("{}/slirp/{}.sock", run_root, record.id.substr(0, 12));
+    options.network.log_path = paths.userdata + "/slirp4netns.log";
+  }
   return options;
 }
 
@@ -276,6 +297,7 @@ std::vector<std::string> monitor_argv(const std::string& graph_root, const monit
 
 void record_monitor_of(container::Container& record, pid_t pid) {
   if (auto stat = sys::process_stat(pid)) {
+    record.state.pid_start_time = stat->start_time;
     record.state.monitor_pid = stat->ppid;
     if (auto monitor_stat = sys::process_stat(stat->ppid)) record.state.monitor_start_time = monitor_stat->start_time;
   }
@@ -303,6 +325,7 @@ Result<int> start_container(const Settings& settings, std::string_view key, cons
   ScopeExit unmount([&] { unmount_rootfs(paths); });
   NOOK_TRY_VOID(prepare_container_mounts(settings, record, rootfs_dir(record, paths)));
   (void)::unlink(paths.exit_file.c_str());
+  (void)::unlink(fmt::format("{}/{}", paths.userdata, monitor::kNetworkErrorFile).c_str());
 
   monitor::Options options = monitor_options_for(record, paths, settings.config.run_root + "/runtime");
   options.interactive = attach.attach && attach.interactive;

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "lib/container/container.h"
+#include "lib/network/ports.h"
 #include "lib/engine/container_cgroups.h"
 #include "lib/engine/container_internal.h"
 #include "lib/engine/image_reports.h"
@@ -523,19 +524,18 @@ Result<std::vector<PortLine>> container_ports(const Settings& settings, const st
   } else {
     for (const std::string& key : keys) records.push_back(NOOK_TRY(store.find(key)));
   }
-  if (private_port) {
-    std::string port = *private_port;
-    std::string number = port.substr(0, port.find('/'));
-    if (number.empty() || number.find_first_not_of("0123456789") != std::string::npos) {
-      return fail(ErrorKind::InvalidArgument, fmt::format("invalid port {:?}", port));
+  std::vector<PortLine> lines;
+  for (container::Container& c : records) {
+    // As podman: the ports of running containers only.
+    reconcile_view(store, c);
+    if (!has_process(c)) continue;
+    if (private_port) {
+      lines.push_back({c.id, NOOK_TRY(network::find_host_port(c.ports, *private_port))});
+      continue;
     }
-    for (container::Container& c : records) {
-      reconcile_view(store, c);
-      // No container publishes a port until networking lands.
-      if (has_process(c)) return fail(ErrorKind::NotFound, fmt::format("failed to find published port {:?}", port));
-    }
+    for (std::string& text : network::port_lines(c.ports)) lines.push_back({c.id, std::move(text)});
   }
-  return std::vector<PortLine>{};
+  return lines;
 }
 
 // --- container prune -----------------------------------------------------------------------

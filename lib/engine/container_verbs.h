@@ -60,7 +60,7 @@ std::string go_duration(int64_t ns);
 // hold several, separated by commas or spaces.
 std::vector<std::string> top_descriptors(const std::vector<std::string>& args);
 
-// --- port CTR [PRIVATE_PORT[/PROTO]] / port --all: nothing is published until networking lands.
+// --- port CTR [PRIVATE_PORT[/PROTO]] / port --all: the published ports of running containers.
 struct PortLine {
   std::string id;  // with --all, each line is prefixed with the short id
   std::string text;

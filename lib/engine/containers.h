@@ -53,7 +53,10 @@ struct ContainerCreateOptions {
   std::vector<std::string> ulimits;
   std::string shm_size;
   std::vector<std::string> group_add;
-  std::string network = "none";
+  std::string network;  // --network; "" = the default (slirp4netns rootless, none as root)
+  std::vector<std::string> publish;  // -p [[ip:][hostPort]:]containerPort[/protocol]
+  bool publish_all = false;          // -P
+  std::vector<std::string> expose;   // --expose PORT[-END][/protocol]
   std::string log_driver;
   std::vector<std::string> log_opts;
   std::string restart = "no";

@@ -162,6 +162,10 @@ std::vector<std::string> to_args(const Options& options) {
   add("--exit-file", options.exit_file);
   add("--pid-file", options.pid_file);
   add("--detach-keys", options.detach_keys);
+  add("--network", options.network.mode);
+  add("--ports", options.network.ports);
+  add("--network-api-socket", options.network.api_socket);
+  add("--network-log", options.network.log_path);
   if (options.sync_fd >= 0) add("--sync-fd", std::to_string(options.sync_fd));
   if (options.interactive) args.emplace_back("--interactive");
   if (options.keep_stdin) args.emplace_back("--keep-stdin");
@@ -235,6 +239,14 @@ Result<Options> from_args(const std::vector<std::string>& args) {
       options.pid_file = value;
     } else if (flag == "--detach-keys") {
       options.detach_keys = value;
+    } else if (flag == "--network") {
+      options.network.mode = value;
+    } else if (flag == "--ports") {
+      options.network.ports = value;
+    } else if (flag == "--network-api-socket") {
+      options.network.api_socket = value;
+    } else if (flag == "--network-log") {
+      options.network.log_path = value;
     } else if (flag == "--sync-fd") {
       options.sync_fd = static_cast<int>(NOOK_TRY(integer(flag, value)));
     } else {
@@ -387,20 +399,23 @@ Result<pid_t> read_pid_file(const std::string& path) {
   return pid;
 }
 
-// `RUNTIME [--root R] create --bundle B --pid-file F ID`, then `RUNTIME [--root R] start ID`.
-// The container's init is then our grandchild, reparented to us (the subreaper) when `create`
-// exits.
-Result<sys::ChildProcess> create_external(const Options& options, const Stdio& stdio) {
+std::vector<std::string> external_base(const Options& options) {
   std::vector<std::string> base = {options.runtime};
   if (!options.runtime_state_root.empty()) {
     base.emplace_back("--root");
     base.push_back(options.runtime_state_root);
   }
+  return base;
+}
+
+// `RUNTIME [--root R] create --bundle B --pid-file F ID`. The container's init is then our
+// grandchild, reparented to us (the subreaper) when `create` exits.
+Result<sys::ChildProcess> create_external(const Options& options, const Stdio& stdio) {
   std::string pid_file = options.pid_file.empty() ? options.bundle + "/.monitor-pid" : options.pid_file;
   auto fd_or_null = [](const sys::UniqueFd& fd) {
     return fd ? sys::Redirect::to_fd(fd.get()) : sys::Redirect::null();
   };
-  std::vector<std::string> create = base;
+  std::vector<std::string> create = external_base(options);
   create.insert(create.end(), {"create", "--bundle", options.bundle, "--pid-file", pid_file, options.id});
   auto runner = NOOK_TRY(sys::spawn({.argv = create,
                                      .stdin_from = fd_or_null(stdio.in_child),
@@ -419,9 +434,13 @@ Result<sys::ChildProcess> create_external(const Options& options, const Stdio& s
   if (options.pid_file.empty()) ::unlink(pid_file.c_str());
   // Our child now; own it so that an error below kills it.
   auto pidfd = sys::pidfd_open(pid);
-  sys::ChildProcess container(pid, pidfd ? std::move(*pidfd) : sys::UniqueFd());
-  if (options.wait_for_start) return container;  // `nook init`: the engine runs `RUNTIME start` later
-  std::vector<std::string> start = base;
+  return sys::ChildProcess(pid, pidfd ? std::move(*pidfd) : sys::UniqueFd());
+}
+
+// OCI start of a container created held: `RUNTIME [--root R] start ID`, or the built-in runtime's.
+Result<void> start_held(const Options& options) {
+  if (options.runtime.empty()) return runtime::start(options.runtime_state_root, options.id);
+  std::vector<std::string> start = external_base(options);
   start.insert(start.end(), {"start", options.id});
   auto capture = NOOK_TRY(sys::run_capture(sys::SpawnOptions{.argv = start, .parent_death_signal = SIGKILL},
                                            kRuntimeTimeout));
@@ -431,7 +450,7 @@ Result<sys::ChildProcess> create_external(const Options& options, const Stdio& s
     return fail(ErrorKind::System, fmt::format("{} start: exit status {}{}", options.runtime,
                                                capture.status.shell_code(), said.empty() ? "" : ": " + said));
   }
-  return container;
+  return {};
 }
 
 // The size of the terminal the foreground command attached us to (its fd 0, else 1 or 2).
@@ -442,15 +461,23 @@ std::optional<oci::ConsoleSize> attached_window_size() {
   return std::nullopt;
 }
 
-Result<sys::ChildProcess> create_container(const Options& options, const Stdio& stdio) {
-  if (!options.runtime.empty()) return create_external(options, stdio);
+// Creates the container; `held`: its program waits for start_held(). `network` (when set) is
+// attached to the container's namespaces as soon as they exist.
+Result<sys::ChildProcess> create_container(const Options& options, const Stdio& stdio, bool held,
+                                           ContainerNetwork* network) {
+  if (!options.runtime.empty()) {
+    sys::ChildProcess container = NOOK_TRY(create_external(options, stdio));
+    if (network) NOOK_TRY_VOID(network->attach(container.pid()));
+    return container;
+  }
   runtime::CreateOptions create;
+  if (network) create.on_namespaces = [network](pid_t pid) { return network->attach(pid); };
   create.id = options.id;
   create.bundle = options.bundle;
   create.state_root = options.runtime_state_root;
   create.stdio = stdio.for_runtime();
   create.console_socket = stdio.console_theirs ? stdio.console_theirs.get() : -1;
-  create.wait_for_start = options.wait_for_start;
+  create.wait_for_start = held;
   create.pid_file = options.pid_file;
   if (options.terminal && options.attached) create.console_size = attached_window_size();
   return runtime::create(create);
@@ -463,7 +490,9 @@ char g_out_buffer[kChunk];
 char g_in_buffer[kChunk];
 char g_client_buffer[kChunk];
 
-enum Token : uint64_t { kSignal, kOut, kErr, kStdin, kStdinWritable, kAttachListen, kClientBase = 1000 };
+enum Token : uint64_t {
+  kSignal, kOut, kErr, kStdin, kStdinWritable, kAttachListen, kForwarder, kBackendExit, kClientBase = 1000
+};
 constexpr size_t kMaxClients = 16;
 
 class Relay {
@@ -838,9 +867,30 @@ int monitor_main(const Options& options, const std::function<void(const ExitInfo
     writer = std::move(*opened);
   }
 
-  auto created = create_container(options, *stdio);
+  // An external runtime's `create` always holds the program until `start`.
+  std::optional<ContainerNetwork> network;
+  if (needs_network_setup(options.network)) {
+    auto prepared = ContainerNetwork::prepare(options.network);
+    if (!prepared) return report_error(prepared.error());
+    network = std::move(*prepared);
+  }
+  bool held = options.wait_for_start || network || !options.runtime.empty();
+  auto created = create_container(options, *stdio, held, network ? &*network : nullptr);
   if (!created) return report_error(created.error());
   sys::ChildProcess container = std::move(*created);
+  auto discard = [&](const Error& error) {
+    if (network) network->stop();
+    (void)container.signal(SIGKILL);
+    (void)container.wait();
+    if (options.runtime.empty()) (void)runtime::remove(options.runtime_state_root, options.id, true);
+    return report_error(error);
+  };
+  if (network) {
+    if (auto up = network->finish(); !up) return discard(up.error());
+  }
+  if (held && !options.wait_for_start) {
+    if (auto started = start_held(options); !started) return discard(started.error());
+  }
   // The container has its ends; holding ours would hide its EOF.
   stdio->in_child.reset();
   stdio->out_child.reset();
@@ -863,6 +913,10 @@ int monitor_main(const Options& options, const std::function<void(const ExitInfo
       relay.in = std::move(stdio->in);
     }
     NOOK_TRY_VOID(relay.watch(sigfd->get(), kSignal, EPOLLIN));
+    if (network && network->forwarder_fd() >= 0) NOOK_TRY_VOID(relay.watch(network->forwarder_fd(), kForwarder, EPOLLIN));
+    if (network && network->backend_exit_fd() >= 0) {
+      NOOK_TRY_VOID(relay.watch(network->backend_exit_fd(), kBackendExit, EPOLLIN));
+    }
     if (relay.out) NOOK_TRY_VOID(relay.watch(relay.out.get(), kOut, EPOLLIN));
     if (relay.err) NOOK_TRY_VOID(relay.watch(relay.err.get(), kErr, EPOLLIN));
     NOOK_TRY_VOID(relay.start_stdin());
@@ -923,12 +977,22 @@ int monitor_main(const Options& options, const std::function<void(const ExitInfo
         case kStdin: relay.pump_stdin(); break;
         case kStdinWritable: relay.on_stdin_writable(events[i].events); break;
         case kAttachListen: relay.accept_clients(); break;
+        case kForwarder: network->dispatch(); break;
+        case kBackendExit:
+          // The container runs on without its network; `inspect` shows why (State.Error).
+          NOOK_ERROR(Monitor, "{}: {}", options.id, network->backend_failure());
+          (void)sys::write_file_atomic(options.bundle + "/" + std::string(kNetworkErrorFile),
+                                       network->backend_failure() + "\n", 0600, sys::Durability::AtomicOnly);
+          (void)::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, network->backend_exit_fd(), nullptr);
+          break;
         default:
           if (events[i].data.u64 >= kClientBase) relay.on_client(static_cast<int>(events[i].data.u64 - kClientBase));
           break;
       }
     }
   }
+  // The ports are free again before anyone hears of the exit (a script may publish them again).
+  if (network) network->stop();
   // Whatever the container wrote before it exited is still in the pipes.
   relay.relay_output(relay.out, LogStream::Stdout, true);
   relay.relay_output(relay.err, LogStream::Stderr, true);

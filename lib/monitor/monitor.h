@@ -8,7 +8,8 @@
 //   2. makes the container's stdio (pipes, or a pty for terminal=true);
 //   3. creates the container through the built-in runtime (lib/runtime/runtime.h), or through an
 //      external OCI runtime CLI (`RUNTIME create --bundle B --pid-file F ID`, then `start`) when
-//      Options::runtime names one;
+//      Options::runtime names one; with a network to set up (network.h: slirp4netns, published
+//      ports), creates it held before its program, sets the network up, then starts it;
 //   4. reports one JSON line on the sync fd: {"pid": N} once the container runs, or
 //      {"error": "message", "kind": "command not found"} (kind as error_kind_name()) and exits;
 //   5. relays: container stdout/stderr -> the log (log_file.h), and, when `attached`, also to its
@@ -31,6 +32,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/monitor/network.h"
 #include "lib/util/error.h"
 
 namespace nook::monitor {
@@ -56,6 +58,9 @@ struct Options {
   // detaches: the monitor lets go of fds 0-2, reports Detached on the sync fd, and goes on.
   std::string detach_keys;
   int sync_fd = -1;               // inherited write end of the sync pipe (-1: none)
+  // The network to set up between create and start (network.h): --network, --ports,
+  // --network-api-socket, --network-log.
+  NetworkOptions network;
 };
 
 // What the exit file holds: {"exitCode": N, "exitedAt": "RFC3339Nano", "oomKilled": false}.

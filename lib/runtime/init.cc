@@ -160,6 +160,11 @@ void run_init(const InitContext& context) noexcept {
   if (!place_fds(context, error)) die(context, error, 125);
   if ((plan.clone_flags & CLONE_NEWUSER) != 0 && !become_root_in_new_userns(context, error)) die(context, error, 125);
   if (!enter_namespaces(plan, context.join_fds, error)) die(context, error, 125);
+  if (context.report_namespaces) {
+    SyncRecord ready{};
+    ready.step = SyncStep::NamespacesReady;
+    if (send_record(context.sync_fd, ready) < 0) ::_exit(125);
+  }
 
   int rootfd = prepare_rootfs(plan, error);
   if (rootfd < 0) die(context, error, 125);

@@ -24,6 +24,7 @@ struct InitContext {
   std::vector<int> join_fds;  // for plan->joins, in order
   int last_cap = 40;
   bool wait_for_start = false;
+  bool report_namespaces = false;  // send NamespacesReady once the namespaces exist
   bool parent_death_kill = true;  // PR_SET_PDEATHSIG(SIGKILL) while the parent sets us up
   // exec(): false for a detached process (exec -d): it keeps running when the caller exits, in a
   // session of its own.

@@ -156,6 +156,7 @@ Result<sys::ChildProcess> create(const CreateOptions& options) {
   context.join_fds = join_fds;
   context.last_cap = kernel_last_capability();
   context.wait_for_start = options.wait_for_start;
+  context.report_namespaces = static_cast<bool>(options.on_namespaces);
   context.parent_death_kill = true;
   context.argv = c_strings(plan.args);
   context.envp = c_strings(plan.env);
@@ -203,6 +204,8 @@ Result<sys::ChildProcess> create(const CreateOptions& options) {
       reply.step = SyncStep::IdMapsWritten;
       int sent = send_record(sync.first.get(), reply);
       if (sent < 0) return fail(Error::from_errno_value(-sent, "writing the sync socket"));
+    } else if (record.step == SyncStep::NamespacesReady) {
+      if (options.on_namespaces) NOOK_TRY_VOID(options.on_namespaces(pid));
     } else if (record.step == SyncStep::Ready) {
       ready = true;
       std::optional<uint64_t> start = process_start_time(pid);

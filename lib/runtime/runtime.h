@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +51,10 @@ struct CreateOptions {
   bool wait_for_start = false;
   std::string pid_file;  // when not empty, the init's pid is written there (atomically)
   std::vector<int> preserve_fds;  // extra fds passed as 3, 4, ... (borrowed, in order)
+  // Called with the init's pid as soon as its namespaces exist, while it goes on setting up its
+  // mounts (the monitor starts slirp4netns on its network namespace then). An error fails the
+  // create.
+  std::function<Result<void>(pid_t)> on_namespaces;
 };
 
 // Where create() keeps compiled seccomp filters for reuse: <state_root>.seccomp, beside the state

@@ -17,6 +17,7 @@ std::string_view sync_step_name(SyncStep step) {
     case SyncStep::Error: return "error";
     case SyncStep::Log: return "log";
     case SyncStep::ExecPid: return "exec-pid";
+    case SyncStep::NamespacesReady: return "namespaces-ready";
   }
   return "unknown";
 }

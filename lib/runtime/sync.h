@@ -5,7 +5,9 @@
 //   child                                  parent
 //   NeedIdMaps (new user namespace)  ->    writes uid_map/gid_map
 //                                    <-    IdMapsWritten
-//   ... namespaces, mounts, pivot_root, user, caps ...
+//   ... namespaces ...
+//   NamespacesReady (when asked)     ->    CreateOptions::on_namespaces (no reply)
+//   ... mounts, pivot_root, user, caps ...
 //   Ready                            ->    (create) writes state.json, returns
 //   execve (the socket is CLOEXEC)   ->    EOF: the program runs
 //   Error {errno, kind, message}     ->    on any failure, then _exit
@@ -30,6 +32,7 @@ enum class SyncStep : uint32_t {
   Error = 4,          // child -> parent: failed; err/kind/message are set
   Log = 5,            // child -> parent: a debug line in message
   ExecPid = 6,        // exec(): the joining child -> parent: `pid` is the process it created
+  NamespacesReady = 7,  // child -> parent: my namespaces exist (CreateOptions::on_namespaces)
 };
 
 std::string_view sync_step_name(SyncStep step);

@@ -33,10 +33,15 @@ TEST_HOME=$(getent passwd "$TEST_USER" | cut -d: -f6)
 name=$(basename "$FILE")
 install -d -m 0755 "$E2E_DIR/tests"
 install -m 0644 "$FILE" "$HERE/helpers.bash" "$E2E_DIR/tests/"
-# helper programs the tests start (tests/helpers/*.py, e.g. the fault-injecting registry proxy)
+# helper programs the tests start (tests/helpers/*.py, e.g. the fault-injecting registry proxy,
+# and *.c that a test compiles, e.g. the UDP echo server)
 if compgen -G "$HERE/../helpers/*.py" >/dev/null; then
     install -d -m 0755 "$E2E_DIR/tests/helpers"
     install -m 0755 "$HERE"/../helpers/*.py "$E2E_DIR/tests/helpers/"
+fi
+if compgen -G "$HERE/../helpers/*.c" >/dev/null; then
+    install -d -m 0755 "$E2E_DIR/tests/helpers"
+    install -m 0644 "$HERE"/../helpers/*.c "$E2E_DIR/tests/helpers/"
 fi
 cd "$E2E_DIR/tests" || exit 1
 
