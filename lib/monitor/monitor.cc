@@ -471,7 +471,10 @@ Result<sys::ChildProcess> create_container(const Options& options, const Stdio& 
     return container;
   }
   runtime::CreateOptions create;
-  if (network) create.on_namespaces = [network](pid_t pid) { return network->attach(pid); };
+  if (network) {
+    create.on_namespaces = [network](pid_t pid) { return network->attach(pid); };
+    create.on_ready = [network] { return network->finish(); };
+  }
   create.id = options.id;
   create.bundle = options.bundle;
   create.state_root = options.runtime_state_root;
@@ -874,7 +877,9 @@ int monitor_main(const Options& options, const std::function<void(const ExitInfo
     if (!prepared) return report_error(prepared.error());
     network = std::move(*prepared);
   }
-  bool held = options.wait_for_start || network || !options.runtime.empty();
+  // The built-in runtime finishes the network before the exec (on_ready), so that the program's
+  // exec errors still come back; an external runtime's `create` always holds until `start`.
+  bool held = options.wait_for_start || !options.runtime.empty();
   auto created = create_container(options, *stdio, held, network ? &*network : nullptr);
   if (!created) return report_error(created.error());
   sys::ChildProcess container = std::move(*created);
@@ -885,7 +890,7 @@ int monitor_main(const Options& options, const std::function<void(const ExitInfo
     if (options.runtime.empty()) (void)runtime::remove(options.runtime_state_root, options.id, true);
     return report_error(error);
   };
-  if (network) {
+  if (network && held) {
     if (auto up = network->finish(); !up) return discard(up.error());
   }
   if (held && !options.wait_for_start) {

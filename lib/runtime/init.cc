@@ -210,6 +210,10 @@ void finish_process(const InitContext& context, int proc_fd_dir, SyncRecord& err
   SyncRecord ready{};
   ready.step = SyncStep::Ready;
   if (send_record(context.sync_fd, ready) < 0) ::_exit(125);
+  if (context.wait_for_go) {
+    SyncRecord go{};
+    if (recv_record(context.sync_fd, go) <= 0 || go.step != SyncStep::Go) ::_exit(125);
+  }
   if (context.wait_for_start) {
     ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     if (!wait_for_start(context, proc_fd_dir, error)) die(context, error, 125);

@@ -25,6 +25,7 @@ struct InitContext {
   int last_cap = 40;
   bool wait_for_start = false;
   bool report_namespaces = false;  // send NamespacesReady once the namespaces exist
+  bool wait_for_go = false;        // after Ready, wait for the parent's Go before exec
   bool parent_death_kill = true;  // PR_SET_PDEATHSIG(SIGKILL) while the parent sets us up
   // exec(): false for a detached process (exec -d): it keeps running when the caller exits, in a
   // session of its own.

@@ -157,6 +157,7 @@ Result<sys::ChildProcess> create(const CreateOptions& options) {
   context.last_cap = kernel_last_capability();
   context.wait_for_start = options.wait_for_start;
   context.report_namespaces = static_cast<bool>(options.on_namespaces);
+  context.wait_for_go = !options.wait_for_start && static_cast<bool>(options.on_ready);
   context.parent_death_kill = true;
   context.argv = c_strings(plan.args);
   context.envp = c_strings(plan.env);
@@ -216,6 +217,13 @@ Result<sys::ChildProcess> create(const CreateOptions& options) {
                                                   sys::Durability::AtomicOnly));
       }
       if (options.wait_for_start) break;
+      if (context.wait_for_go) {
+        NOOK_TRY_VOID(options.on_ready());
+        SyncRecord go{};
+        go.step = SyncStep::Go;
+        int sent = send_record(sync.first.get(), go);
+        if (sent < 0) return fail(Error::from_errno_value(-sent, "writing the sync socket"));
+      }
     }
   }
   if (!ready) {

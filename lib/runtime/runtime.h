@@ -55,6 +55,10 @@ struct CreateOptions {
   // mounts (the monitor starts slirp4netns on its network namespace then). An error fails the
   // create.
   std::function<Result<void>(pid_t)> on_namespaces;
+  // run (not wait_for_start): called once the init is set up, before it execs the program, which
+  // waits until this returns (the monitor waits there for slirp4netns). An error fails the create;
+  // errors of the exec itself still come back as create()'s (126/127).
+  std::function<Result<void>()> on_ready;
 };
 
 // Where create() keeps compiled seccomp filters for reuse: <state_root>.seccomp, beside the state

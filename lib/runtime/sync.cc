@@ -18,6 +18,7 @@ std::string_view sync_step_name(SyncStep step) {
     case SyncStep::Log: return "log";
     case SyncStep::ExecPid: return "exec-pid";
     case SyncStep::NamespacesReady: return "namespaces-ready";
+    case SyncStep::Go: return "go";
   }
   return "unknown";
 }

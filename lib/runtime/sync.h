@@ -8,7 +8,8 @@
 //   ... namespaces ...
 //   NamespacesReady (when asked)     ->    CreateOptions::on_namespaces (no reply)
 //   ... mounts, pivot_root, user, caps ...
-//   Ready                            ->    (create) writes state.json, returns
+//   Ready                            ->    (create) writes state.json, returns; or, with
+//                                    <-    CreateOptions::on_ready, calls it, then Go
 //   execve (the socket is CLOEXEC)   ->    EOF: the program runs
 //   Error {errno, kind, message}     ->    on any failure, then _exit
 //
@@ -33,6 +34,7 @@ enum class SyncStep : uint32_t {
   Log = 5,            // child -> parent: a debug line in message
   ExecPid = 6,        // exec(): the joining child -> parent: `pid` is the process it created
   NamespacesReady = 7,  // child -> parent: my namespaces exist (CreateOptions::on_namespaces)
+  Go = 8,               // parent -> child, after Ready: exec now (CreateOptions::on_ready returned)
 };
 
 std::string_view sync_step_name(SyncStep step);
