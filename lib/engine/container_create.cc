@@ -229,7 +229,7 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   record.tty = options.tty;
   record.auto_remove = options.rm;
   record.network_mode = network_mode.text;
-  ContainerPorts ports = NOOK_TRY(container_ports(options, image_config.config, network_mode));
+  ContainerPorts ports = NOOK_TRY(resolve_container_ports(options, image_config.config, network_mode));
   record.ports = std::move(ports.published);
   record.exposed = std::move(ports.exposed);
   record.runtime = options.runtime;

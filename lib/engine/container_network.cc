@@ -32,7 +32,7 @@ Result<network::NetworkMode> container_network_mode(const Settings& settings, co
   return mode;
 }
 
-Result<ContainerPorts> container_ports(const ContainerCreateOptions& options, const image::ContainerConfig& image_config,
+Result<ContainerPorts> resolve_container_ports(const ContainerCreateOptions& options, const image::ContainerConfig& image_config,
                                        const network::NetworkMode& mode) {
   ContainerPorts ports;
   for (const std::string& spec : options.publish) {

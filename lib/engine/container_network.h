@@ -27,7 +27,7 @@ struct ContainerPorts {
   std::vector<network::PortMapping> published;
   std::vector<network::ExposedPort> exposed;
 };
-[[nodiscard]] Result<ContainerPorts> container_ports(const ContainerCreateOptions& options,
+[[nodiscard]] Result<ContainerPorts> resolve_container_ports(const ContainerCreateOptions& options,
                                                      const image::ContainerConfig& image_config,
                                                      const network::NetworkMode& mode);
 

@@ -871,12 +871,9 @@ int monitor_main(const Options& options, const std::function<void(const ExitInfo
   }
 
   // An external runtime's `create` always holds the program until `start`.
-  std::optional<ContainerNetwork> network;
-  if (needs_network_setup(options.network)) {
-    auto prepared = ContainerNetwork::prepare(options.network);
-    if (!prepared) return report_error(prepared.error());
-    network = std::move(*prepared);
-  }
+  auto prepared = ContainerNetwork::prepare(options.network);
+  if (!prepared) return report_error(prepared.error());
+  std::optional<ContainerNetwork> network = std::move(*prepared);
   // The built-in runtime finishes the network before the exec (on_ready), so that the program's
   // exec errors still come back; an external runtime's `create` always holds until `start`.
   bool held = options.wait_for_start || !options.runtime.empty();
@@ -983,13 +980,15 @@ int monitor_main(const Options& options, const std::function<void(const ExitInfo
         case kStdinWritable: relay.on_stdin_writable(events[i].events); break;
         case kAttachListen: relay.accept_clients(); break;
         case kForwarder: network->dispatch(); break;
-        case kBackendExit:
+        case kBackendExit: {
           // The container runs on without its network; `inspect` shows why (State.Error).
-          NOOK_ERROR(Monitor, "{}: {}", options.id, network->backend_failure());
-          (void)sys::write_file_atomic(options.bundle + "/" + std::string(kNetworkErrorFile),
-                                       network->backend_failure() + "\n", 0600, sys::Durability::AtomicOnly);
+          std::string failure = network->backend_failure();
+          NOOK_ERROR(Monitor, "{}: {}", options.id, failure);
+          (void)sys::write_file_atomic(options.bundle + "/" + std::string(kNetworkErrorFile), failure + "\n", 0600,
+                                       sys::Durability::AtomicOnly);
           (void)::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, network->backend_exit_fd(), nullptr);
           break;
+        }
         default:
           if (events[i].data.u64 >= kClientBase) relay.on_client(static_cast<int>(events[i].data.u64 - kClientBase));
           break;

@@ -10,17 +10,12 @@
 
 namespace nook::monitor {
 
-bool needs_network_setup(const NetworkOptions& options) {
-  if (options.mode.empty()) return false;
-  auto mode = network::parse_network_mode(options.mode);
-  return mode && mode->has_backend();
-}
-
-Result<ContainerNetwork> ContainerNetwork::prepare(const NetworkOptions& options) {
+Result<std::optional<ContainerNetwork>> ContainerNetwork::prepare(const NetworkOptions& options) {
+  if (options.mode.empty()) return std::nullopt;
   ContainerNetwork net;
   net.options_ = options;
   net.mode_ = NOOK_TRY(network::parse_network_mode(options.mode));
-  if (!net.mode_.has_backend()) return net;
+  if (!net.mode_.has_backend()) return std::nullopt;
   if (!options.ports.empty()) {
     nlohmann::json parsed = nlohmann::json::parse(options.ports, nullptr, false);
     if (parsed.is_discarded()) return fail(ErrorKind::InvalidArgument, "monitor: --ports is not JSON");
@@ -32,7 +27,6 @@ Result<ContainerNetwork> ContainerNetwork::prepare(const NetworkOptions& options
 }
 
 Result<void> ContainerNetwork::attach(pid_t pid) {
-  if (!mode_.has_backend()) return {};
   // The forwarder binds the host ports first: a port in use fails before anything else starts.
   if (!ports_.empty() && !slirp_forwards_) {
     sys::UniqueFd netns = NOOK_TRY(sys::open_file(fmt::format("/proc/{}/ns/net", pid), O_RDONLY));

@@ -33,13 +33,11 @@ struct NetworkOptions {
   std::string log_path;    // slirp4netns' output
 };
 
-// Whether the mode needs the monitor (a backend to start or ports to forward).
-bool needs_network_setup(const NetworkOptions& options);
-
 class ContainerNetwork {
  public:
-  // Reads the options; starts nothing yet.
-  [[nodiscard]] static Result<ContainerNetwork> prepare(const NetworkOptions& options);
+  // Reads the options; starts nothing yet. nullopt when the mode needs nothing of the monitor
+  // (no backend to start, so no ports either).
+  [[nodiscard]] static Result<std::optional<ContainerNetwork>> prepare(const NetworkOptions& options);
   // The container whose init is `pid` has its namespaces (its program has not started): binds the
   // published ports (a port in use fails here) and launches slirp4netns, which configures the
   // namespace while the container's mounts are set up.

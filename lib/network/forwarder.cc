@@ -12,6 +12,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "lib/network/address.h"
 #include "lib/sys/file.h"
 #include "lib/util/log.h"
 #include "lib/util/strings.h"
@@ -27,23 +28,6 @@ constexpr uint64_t key_of(uint64_t index, Tag tag) { return (index << 2) | tag; 
 constexpr size_t kPipeSize = 1 << 20;          // per direction; the pipe max for unprivileged users
 constexpr size_t kMaxFlowsPerPort = 256;       // UDP clients remembered per published port
 constexpr auto kFlowIdle = std::chrono::seconds(60);
-
-// A sockaddr for `ip` (v4 or v6; "" = any) and `port`.
-socklen_t make_address(const std::string& ip, uint16_t port, int family, sockaddr_storage* out) {
-  std::memset(out, 0, sizeof *out);
-  if (family == AF_INET6) {
-    auto* addr = reinterpret_cast<sockaddr_in6*>(out);
-    addr->sin6_family = AF_INET6;
-    addr->sin6_port = htons(port);
-    if (!ip.empty()) ::inet_pton(AF_INET6, ip.c_str(), &addr->sin6_addr);
-    return sizeof *addr;
-  }
-  auto* addr = reinterpret_cast<sockaddr_in*>(out);
-  addr->sin_family = AF_INET;
-  addr->sin_port = htons(port);
-  if (!ip.empty()) ::inet_pton(AF_INET, ip.c_str(), &addr->sin_addr);
-  return sizeof *addr;
-}
 
 int unprivileged_port_start() {
   auto text = sys::read_file("/proc/sys/net/ipv4/ip_unprivileged_port_start");
@@ -133,8 +117,7 @@ Result<std::unique_ptr<Forwarder>> Forwarder::listen(const std::vector<PortMappi
       int on = 1;
       if (listener->protocol == SOCK_STREAM) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
       sockaddr_storage addr{};
-      socklen_t length = make_address(family == AF_INET6 && mapping.host_ip.empty() ? "" : mapping.host_ip, host_port,
-                                      family, &addr);
+      socklen_t length = socket_address(mapping.host_ip, host_port, family, &addr);
       if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), length) != 0) {
         int err = errno;
         std::string what = fmt::format("listen {} {}:{}", mapping.protocol, shown_ip, host_port);
@@ -234,7 +217,7 @@ void Forwarder::on_listener(Listener& listener) {
     connection->down.from = connection->inside.get();
     connection->down.to = connection->client.get();
     sockaddr_storage target{};
-    socklen_t length = make_address(target_ip_, listener.container_port, target_family_, &target);
+    socklen_t length = socket_address(target_ip_, listener.container_port, target_family_, &target);
     int rc = ::connect(connection->inside.get(), reinterpret_cast<sockaddr*>(&target), length);
     if (rc != 0 && errno != EINPROGRESS) {
       NOOK_DEBUG(Network, "connecting to {}:{}: {}", target_ip_, listener.container_port, std::strerror(errno));
@@ -382,7 +365,7 @@ void Forwarder::on_udp_listener(Listener& listener) {
         continue;
       }
       sockaddr_storage target{};
-      socklen_t target_length = make_address(target_ip_, listener.container_port, target_family_, &target);
+      socklen_t target_length = socket_address(target_ip_, listener.container_port, target_family_, &target);
       if (::connect(inside->get(), reinterpret_cast<sockaddr*>(&target), target_length) != 0) {
         NOOK_DEBUG(Network, "connecting a UDP flow: {}", std::strerror(errno));
         continue;

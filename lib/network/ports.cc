@@ -11,6 +11,7 @@
 #include <set>
 #include <tuple>
 
+#include "lib/network/address.h"
 #include "lib/sys/fd.h"
 #include "lib/util/strings.h"
 
@@ -103,20 +104,7 @@ Result<sys::UniqueFd> bind_host_port(const std::string& host_ip, uint16_t port, 
   if (fd < 0) return fail(Error::from_errno("socket"));
   sys::UniqueFd sock(fd);
   sockaddr_storage storage{};
-  socklen_t length = 0;
-  if (v6) {
-    auto* addr = reinterpret_cast<sockaddr_in6*>(&storage);
-    addr->sin6_family = AF_INET6;
-    addr->sin6_port = htons(port);
-    ::inet_pton(AF_INET6, host_ip.c_str(), &addr->sin6_addr);
-    length = sizeof *addr;
-  } else {
-    auto* addr = reinterpret_cast<sockaddr_in*>(&storage);
-    addr->sin_family = AF_INET;
-    addr->sin_port = htons(port);
-    if (!host_ip.empty()) ::inet_pton(AF_INET, host_ip.c_str(), &addr->sin_addr);
-    length = sizeof *addr;
-  }
+  socklen_t length = socket_address(host_ip, port, v6 ? AF_INET6 : AF_INET, &storage);
   if (::bind(sock.get(), reinterpret_cast<sockaddr*>(&storage), length) != 0) {
     return fail(Error::from_errno("bind", host_address(host_ip, port)));
   }
@@ -124,8 +112,7 @@ Result<sys::UniqueFd> bind_host_port(const std::string& host_ip, uint16_t port, 
   if (::getsockname(sock.get(), reinterpret_cast<sockaddr*>(&storage), &got_length) != 0) {
     return fail(Error::from_errno("getsockname"));
   }
-  *bound = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port
-                    : reinterpret_cast<sockaddr_in*>(&storage)->sin_port);
+  *bound = socket_port(storage);
   return sock;
 }
 
