@@ -61,11 +61,15 @@ std::shared_ptr<CreateFlags> declare_create_flags(CLI::App& app) {
   auto f = std::make_shared<CreateFlags>();
   engine::ContainerCreateOptions& o = f->options;
   app.prefix_command();  // everything after IMAGE belongs to the container's command
+  flag_strings(app, "--add-host", o.add_hosts, "Add a custom host-to-IP mapping (host:ip)")->type_name("strings");
   flag_strings(app, "--annotation", o.annotations, "Add annotations to container (key=value)");
   flag_strings(app, "-a,--attach", f->attach, "Attach to STDIN, STDOUT or STDERR");
   flag_strings(app, "--cap-add", o.cap_add, "Add capabilities to the container");
   flag_strings(app, "--cap-drop", o.cap_drop, "Drop capabilities from the container");
   flag_string(app, "--cidfile", o.cidfile, "Write the container ID to the file");
+  flag_strings(app, "--dns", o.dns_servers, "Set custom DNS servers")->type_name("strings");
+  flag_strings(app, "--dns-option,--dns-opt", o.dns_options, "Set custom DNS options")->type_name("strings");
+  flag_strings(app, "--dns-search", o.dns_search, "Set custom DNS search domains")->type_name("strings");
   flag_optional_string(app, "--entrypoint", o.entrypoint, "Overwrite the default ENTRYPOINT of the image");
   flag_strings(app, "-e,--env", o.env, "Set environment variables in container");
   flag_strings(app, "--env-file", o.env_files, "Read in a file of environment variables");
@@ -81,6 +85,7 @@ std::shared_ptr<CreateFlags> declare_create_flags(CLI::App& app) {
   flag_strings(app, "--mount", o.mounts, "Attach a filesystem mount to the container");
   flag_string(app, "--name", o.name, "Assign a name to the container");
   flag_strings(app, "--expose", o.expose, "Expose a port or a range of ports");
+  flag_bool(app, "--no-hosts", o.no_hosts, "Do not create /etc/hosts within the container, instead use the version from the image");
   flag_string(app, "--network,--net", o.network,
               "Connect a container to a network (slirp4netns[:OPTIONS], none, host, private, ns:PATH)");
   flag_strings(app, "-p,--publish", o.publish, "Publish a container's port, or a range of ports, to the host");

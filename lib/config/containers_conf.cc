@@ -12,11 +12,6 @@ namespace nook::config {
 
 namespace {
 
-Result<void> read_string(const TomlSection& section, std::string_view key, std::string& out) {
-  if (auto value = NOOK_TRY(section.string(key))) out = std::move(*value);
-  return {};
-}
-
 Result<void> read_int(const TomlSection& section, std::string_view key, int64_t& out) {
   if (auto value = NOOK_TRY(section.integer(key))) out = *value;
   return {};
@@ -88,6 +83,8 @@ Result<void> merge_containers(const TomlSection& s, ContainersConf& conf) {
   NOOK_TRY_VOID(read_array(s, "dns_servers", c.dns_servers, append));
   NOOK_TRY_VOID(read_array(s, "dns_searches", c.dns_searches, append));
   NOOK_TRY_VOID(read_array(s, "dns_options", c.dns_options, append));
+  if (auto no_hosts = NOOK_TRY(s.boolean("no_hosts"))) c.no_hosts = *no_hosts;
+  NOOK_TRY_VOID(read_string(s, "base_hosts_file", c.base_hosts_file));
   return {};
 }
 

@@ -43,6 +43,8 @@ struct ContainersConf {
     std::vector<std::string> dns_servers;
     std::vector<std::string> dns_searches;
     std::vector<std::string> dns_options;
+    bool no_hosts = false;        // the image's /etc/hosts, as --no-hosts
+    std::string base_hosts_file;  // "" = the host's /etc/hosts, "none", "image", or a path
   } containers;
 
   struct Engine {

@@ -7,6 +7,7 @@
 
 #include "lib/config/file_io.h"
 #include "lib/config/json_adapter.h"
+#include "lib/config/registries_conf.h"
 
 namespace nook::config {
 
@@ -145,11 +146,6 @@ struct PolicyParser {
     return result;
   }
 };
-
-bool looks_like_domain(std::string_view component) {
-  return component.find('.') != std::string_view::npos || component.find(':') != std::string_view::npos ||
-         component == "localhost";
-}
 
 // Scope syntax per transport (containers/image ValidatePolicyConfigurationScope, simplified).
 std::optional<std::string> scope_problem(std::string_view transport, std::string_view scope) {

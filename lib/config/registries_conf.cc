@@ -59,11 +59,6 @@ bool valid_domain(std::string_view host) {
   return !has_port || all_of(port, [](char c) { return c >= '0' && c <= '9'; });
 }
 
-bool looks_like_domain(std::string_view component) {
-  return component.find('.') != std::string_view::npos || component.find(':') != std::string_view::npos ||
-         component == "localhost";
-}
-
 // distribution/reference: lower-case path components of [a-z0-9._-].
 bool valid_repository_chars(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
@@ -194,6 +189,11 @@ Result<std::optional<ShortNameMode>> read_short_name_mode(const TomlSection& roo
 }
 
 }  // namespace
+
+bool looks_like_domain(std::string_view component) {
+  return component.find('.') != std::string_view::npos || component.find(':') != std::string_view::npos ||
+         component == "localhost";
+}
 
 std::string_view short_name_mode_name(ShortNameMode mode) {
   switch (mode) {

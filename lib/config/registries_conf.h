@@ -77,6 +77,10 @@ struct RegistriesConf {
 // example.com itself), up to the end of the host.
 std::optional<size_t> match_prefix(std::string_view ref, std::string_view prefix);
 
+// Whether the first component of a reference names a registry host rather than a repository:
+// it has a '.' or a ':' or is "localhost" (distribution/reference's rule).
+bool looks_like_domain(std::string_view component);
+
 // `ref` with the part matched by the registry's prefix replaced by `endpoint.location`
 // (containers-registries.conf(5) "location"). An empty location leaves `ref` as it is; `ref` is
 // returned unchanged when the prefix does not match it.

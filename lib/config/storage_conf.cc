@@ -9,11 +9,6 @@ namespace nook::config {
 
 namespace {
 
-Result<void> read_string(const TomlSection& section, std::string_view key, std::string& out) {
-  if (auto value = NOOK_TRY(section.string(key))) out = std::move(*value);
-  return {};
-}
-
 // storage.conf writes ignore_chown_errors as a string ("true"); accept a boolean too.
 Result<void> read_loose_bool(const TomlSection& section, std::string_view key, bool& out) {
   if (!section.contains(key)) return {};

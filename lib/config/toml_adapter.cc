@@ -108,6 +108,11 @@ Result<std::optional<std::string>> TomlSection::string(std::string_view key) con
   return fail(error_at(key, fmt::format("expected a string, found {}", type_name(node->type()))));
 }
 
+Result<void> read_string(const TomlSection& section, std::string_view key, std::string& out) {
+  if (auto value = NOOK_TRY(section.string(key))) out = std::move(*value);
+  return {};
+}
+
 Result<std::optional<int64_t>> TomlSection::integer(std::string_view key) const {
   const toml::node* node = table_->get(key);
   if (node == nullptr) return std::nullopt;

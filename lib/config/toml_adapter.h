@@ -70,4 +70,7 @@ class TomlSection {
   std::string prefix_;
 };
 
+// Sets `out` to the string at `key` when the section has one (leaves it as it is otherwise).
+[[nodiscard]] Result<void> read_string(const TomlSection& section, std::string_view key, std::string& out);
+
 }  // namespace nook::config

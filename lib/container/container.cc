@@ -98,6 +98,12 @@ json to_json(const Container& c) {
               {"network_mode", c.network_mode},
               {"ports", network::to_json(c.ports)},
               {"exposed", exposed_keys(c.exposed)},
+              {"dns_servers", c.dns_servers},
+              {"dns_search", c.dns_search},
+              {"dns_options", c.dns_options},
+              {"add_hosts", c.add_hosts},
+              {"no_hosts", c.no_hosts},
+              {"dns_none", c.dns_none},
               {"runtime", c.runtime},
               {"user", c.user},
               {"group_add", c.group_add},
@@ -150,6 +156,12 @@ Result<Container> parse_container(const json& doc) {
     if (!parsed) return fail(ErrorKind::Corrupt, fmt::format("container record: exposed port {:?}", key));
     c.exposed.insert(c.exposed.end(), parsed->begin(), parsed->end());
   }
+  c.dns_servers = fields.strings("dns_servers");
+  c.dns_search = fields.strings("dns_search");
+  c.dns_options = fields.strings("dns_options");
+  c.add_hosts = fields.strings("add_hosts");
+  c.no_hosts = fields.boolean("no_hosts");
+  c.dns_none = fields.boolean("dns_none");
   c.runtime = fields.str("runtime");
   c.user = fields.str("user");
   c.group_add = fields.strings("group_add");

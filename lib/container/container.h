@@ -78,6 +78,11 @@ struct Container {
   std::string network_mode = "none";  // --network as given (lib/network/mode.h)
   std::vector<network::PortMapping> ports;    // published, host ports chosen
   std::vector<network::ExposedPort> exposed;  // the image's and --expose's, and the published ones
+  // --dns, --dns-search, --dns-option, --add-host (split at commas), for inspect; --no-hosts and
+  // --dns none: the image's own /etc/hosts or /etc/resolv.conf, not ours.
+  std::vector<std::string> dns_servers, dns_search, dns_options, add_hosts;
+  bool no_hosts = false;
+  bool dns_none = false;
   std::string runtime;  // "" = built-in; else an OCI runtime CLI path
   std::string user;     // --user as given; resolved against the rootfs at each start
   std::vector<std::string> group_add;

@@ -30,8 +30,7 @@ namespace nook::engine {
 
 namespace {
 
-constexpr size_t kChunk = 1 << 20;
-constexpr std::string_view kDockerLayerTar = "application/vnd.docker.image.rootfs.diff.tar";
+constexpr size_t kReadChunk = 1 << 20;
 
 // A plain tar spooled to a file, with its digest (the layer's DiffID) and size.
 struct SpooledTar {
@@ -58,7 +57,7 @@ Result<SpooledTar> spool(const std::string& parent, const std::function<Result<v
 }
 
 Result<void> read_chunks(int fd, const std::function<Result<void>(std::span<const char>)>& sink) {
-  std::vector<char> buf(kChunk);
+  std::vector<char> buf(kReadChunk);
   for (;;) {
     ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n < 0) {
@@ -124,7 +123,7 @@ Result<std::string> store_image(storage::Store& store, const nlohmann::json& con
   int64_t size = 0;
   std::vector<std::string> ids;
   for (const storage::LayerRecord& layer : layers) {
-    manifest.layers.push_back({.media_type = std::string(docker ? kDockerLayerTar : image::kMediaTypeOciLayer),
+    manifest.layers.push_back({.media_type = std::string(docker ? image::kMediaTypeDockerLayer : image::kMediaTypeOciLayer),
                                .digest = layer.diff_id,
                                .size = layer.uncompressed_size});
     size += layer.uncompressed_size;

@@ -21,6 +21,7 @@
 #include "lib/engine/volume_internal.h"
 #include "lib/image/json_adapter.h"
 #include "lib/image/manifest.h"
+#include "lib/network/etc_files.h"
 #include "lib/oci/spec_builder.h"
 #include "lib/oci/user.h"
 #include "lib/storage/layer_file.h"
@@ -101,15 +102,6 @@ Result<std::vector<std::string>> parse_entrypoint(const std::string& text) {
   }
   if (text.empty()) return std::vector<std::string>{};
   return std::vector<std::string>{text};
-}
-
-// podman's /etc/hosts for a container without a network of its own.
-std::string hosts_file(const std::string& hostname, const std::string& name) {
-  return fmt::format(
-      "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n"
-      "::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n"
-      "127.0.1.1\t{} {}\n",
-      hostname, name);
 }
 
 }  // namespace
@@ -200,6 +192,13 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   if (options.image.empty()) return fail(ErrorKind::InvalidArgument, "an image name is required");
   CgroupPlan cgroup_plan = NOOK_TRY(plan_container_cgroup(settings, options));  // limit flags (container_cgroups.h)
   network::NetworkMode network_mode = NOOK_TRY(container_network_mode(settings, options));
+  network::NameFlags name_flags = NOOK_TRY(network::check_name_flags(
+      {.add_hosts = options.add_hosts,
+       .no_hosts = options.no_hosts || settings.config.containers_conf.containers.no_hosts,
+       .dns_servers = options.dns_servers,
+       .dns_search = options.dns_search,
+       .dns_options = options.dns_options},
+      network_mode.kind));
   storage::Store store = NOOK_TRY(open_store(settings));
   container::ContainerStore containers = NOOK_TRY(container::ContainerStore::open(settings.config.graph_root, false));
   if (options.replace && !options.name.empty()) {
@@ -232,6 +231,12 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   ContainerPorts ports = NOOK_TRY(resolve_container_ports(options, image_config.config, network_mode));
   record.ports = std::move(ports.published);
   record.exposed = std::move(ports.exposed);
+  record.dns_servers = std::move(name_flags.dns_servers);
+  record.dns_search = std::move(name_flags.dns_search);
+  record.dns_options = std::move(name_flags.dns_options);
+  record.add_hosts = std::move(name_flags.add_hosts);
+  record.no_hosts = name_flags.no_hosts;
+  record.dns_none = name_flags.dns_none;
   record.runtime = options.runtime;
   record.user = options.user;
   record.group_add = options.group_add;
@@ -280,10 +285,7 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   spec_options.ulimits = settings.config.containers_conf.containers.default_ulimits;
   spec_options.ulimits.insert(spec_options.ulimits.end(), options.ulimits.begin(), options.ulimits.end());
   spec_options.shm_size = options.shm_size.empty() ? settings.config.containers_conf.containers.shm_size : options.shm_size;
-  // The spec's view: a network namespace of its own unless host or a given one.
-  spec_options.network_mode = network_mode.kind == network::ModeKind::Host ? "host"
-                              : network_mode.kind == network::ModeKind::Ns ? "ns:" + network_mode.value
-                                                                           : "private";
+  spec_options.network_mode = network_mode.kind == network::ModeKind::Host ? "host" : network_mode.kind == network::ModeKind::Ns ? "ns:" + network_mode.value : "private";
   spec_options.rootless = settings.config.rootless;
   spec_options.umask = options.umask.empty() ? settings.config.containers_conf.containers.umask : options.umask;
   NOOK_TRY_VOID(apply_security_options(options.security_opt, spec_options));
@@ -303,7 +305,7 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   spec_options.hostname = options.hostname.empty() ? record.id.substr(0, 12) : options.hostname;
   spec_options.rootfs = rootfs_dir(record, paths);
   if (auto made = prepare_rootfs_dirs(store, record, paths); !made) return undo(made.error());
-  if (auto files = write_container_files(record, paths, spec_options.hostname, network_mode); !files) {
+  if (auto files = write_container_files(settings, store, record, paths, spec_options.hostname, network_mode); !files) {
     return undo(files.error());
   }
   // The user is resolved in the image's own /etc/passwd and /etc/group, as podman does.
@@ -317,7 +319,9 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   auto user_mounts = resolve_container_mounts(settings, store, options, image_config.config, record, paths, user->uid, user->gid);
   if (!user_mounts) return undo(user_mounts.error());
   spec_options.extra_mounts = std::move(*user_mounts);
-  for (const char* file : {"hosts", "hostname", "resolv.conf"}) {
+  for (std::string_view file : {"hosts", "hostname", "resolv.conf"}) {
+    // --no-hosts and --dns none: the image's own file stays.
+    if ((record.no_hosts && file == "hosts") || (record.dns_none && file == "resolv.conf")) continue;
     spec_options.extra_mounts.push_back(oci::Mount{.destination = fmt::format("/etc/{}", file),
                                                    .type = "bind",
                                                    .source = fmt::format("{}/{}", paths.userdata, file),
@@ -341,22 +345,86 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   return record.id;
 }
 
-Result<void> write_container_files(const container::Container& record, const container::ContainerPaths& paths,
-                                   const std::string& hostname, const network::NetworkMode& network) {
-  bool host_network = network.kind == network::ModeKind::Host;
-  std::string hosts;
-  if (host_network) {
-    auto host_hosts = sys::read_file("/etc/hosts");
-    hosts = host_hosts ? *host_hosts : "";
-    if (!hosts.empty() && !hosts.ends_with('\n')) hosts += '\n';
-    hosts += fmt::format("127.0.1.1\t{} {}\n", hostname, record.name);
-  } else {
-    hosts = hosts_file(hostname, record.name);
+namespace {
+
+// The base of the hosts file (containers.conf base_hosts_file, etchosts.GetBaseHostFile): the
+// host's /etc/hosts (missing: none), "none", "image" (the image's /etc/hosts), or a file.
+Result<std::string> base_hosts_text(const Settings& settings, const storage::Store& store,
+                                    const container::Container& record, const container::ContainerPaths& paths) {
+  const std::string& base = settings.config.containers_conf.containers.base_hosts_file;
+  if (base == "none") return std::string();
+  if (base == "image") {
+    std::vector<std::string> files = NOOK_TRY(read_image_files(settings, store, record, paths, {"etc/hosts"}));
+    return files[0];
   }
-  NOOK_TRY_VOID(sys::write_file_atomic(paths.userdata + "/hosts", hosts, 0644, kStateWrite));
+  std::string path = base.empty() ? "/etc/hosts" : base;
+  auto text = sys::read_file(path);
+  if (!text && base.empty() && text.error().kind() == ErrorKind::NotFound) return std::string();
+  if (!text) {
+    int err = text.error().sys_errno();
+    if (err == 0) return fail(text.error().context("failed to create new hosts file"));
+    return fail(text.error().kind(), fmt::format("failed to create new hosts file: open {}: {}", path, errno_text(err)));
+  }
+  return std::move(*text);
+}
+
+// The resolv.conf the container's own is built from: the host's, or what an `ip netns` namespace
+// or a host with a local stub resolver has instead (resolvconf's getDefaultResolvConf).
+std::string base_resolv_text(const network::NetworkMode& network) {
+  Result<std::string> text = fail(ErrorKind::NotFound, "");
+  if (network.kind == network::ModeKind::Ns) {
+    std::string netns_path = network::netns_resolv_conf_path(network.value);
+    if (!netns_path.empty()) text = sys::read_file(netns_path);
+  }
+  if (!text) text = sys::read_file("/etc/resolv.conf");
+  std::string resolv = text ? std::move(*text) : std::string();  // none on the host: empty
+  if (network.kind == network::ModeKind::Host) return resolv;
+  std::string alternative = network::local_resolver_alternative(resolv);
+  if (!alternative.empty()) {
+    if (auto real = sys::read_file(alternative)) {
+      NOOK_DEBUG(Network, "found a local resolver, using {} for the nameservers", alternative);
+      return std::move(*real);
+    }
+  }
+  return resolv;
+}
+
+}  // namespace
+
+Result<void> write_container_files(const Settings& settings, const storage::Store& store,
+                                   const container::Container& record, const container::ContainerPaths& paths,
+                                   const std::string& hostname, const network::NetworkMode& network) {
+  const config::ContainersConf::Containers& conf = settings.config.containers_conf.containers;
+  network::SlirpAddresses slirp;
+  if (network.kind == network::ModeKind::Slirp4netns) slirp = NOOK_TRY(network::slirp_addresses(network.slirp.cidr));
+  if (!record.no_hosts) {
+    network::HostsInputs hosts;
+    hosts.mode = network.kind;
+    hosts.hostname = hostname;
+    hosts.name = record.name;
+    hosts.container_ip = slirp.container_ip;
+    hosts.base = NOOK_TRY(base_hosts_text(settings, store, record, paths));
+    hosts.add_hosts = record.add_hosts;
+    hosts.host_containers_internal_ip =
+        network::host_containers_internal_ip(network, slirp.gateway, network::host_local_ip());
+    std::string text = NOOK_TRY(network::hosts_file(hosts));
+    NOOK_TRY_VOID(sys::write_file_atomic(paths.userdata + "/hosts", text, 0644, kStateWrite));
+  }
   NOOK_TRY_VOID(sys::write_file_atomic(paths.userdata + "/hostname", hostname + "\n", 0644, kStateWrite));
-  auto resolv = sys::read_file("/etc/resolv.conf");
-  NOOK_TRY_VOID(sys::write_file_atomic(paths.userdata + "/resolv.conf", resolv ? *resolv : "", 0644, kStateWrite));
+  if (!record.dns_none) {
+    network::ResolvInputs resolv;
+    resolv.mode = network.kind;
+    resolv.host_resolv = base_resolv_text(network);
+    resolv.servers = conf.dns_servers;
+    resolv.servers.insert(resolv.servers.end(), record.dns_servers.begin(), record.dns_servers.end());
+    resolv.searches = conf.dns_searches;
+    resolv.searches.insert(resolv.searches.end(), record.dns_search.begin(), record.dns_search.end());
+    resolv.options = conf.dns_options;
+    resolv.options.insert(resolv.options.end(), record.dns_options.begin(), record.dns_options.end());
+    resolv.slirp_dns = slirp.dns;
+    resolv.ipv6 = network.kind == network::ModeKind::Slirp4netns && network.slirp.enable_ipv6;
+    NOOK_TRY_VOID(sys::write_file_atomic(paths.userdata + "/resolv.conf", network::resolv_conf(resolv), 0644, kStateWrite));
+  }
   return {};
 }
 

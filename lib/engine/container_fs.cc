@@ -95,12 +95,6 @@ bool is_mount_point(const std::string& path) {
   return false;
 }
 
-std::string lower_dirs(const storage::Store& store, const std::vector<std::string>& layers) {
-  std::vector<std::string> dirs;
-  for (auto it = layers.rbegin(); it != layers.rend(); ++it) dirs.push_back(store.layer_dir(*it));
-  return strings::join(dirs, ":");
-}
-
 // Copies a tar produced by `produce` (on a thread, into a pipe) into `target_dir` by extraction.
 Result<void> pipe_tar(const std::function<Result<void>(const archive::TarSink&)>& produce, const std::string& target_dir,
                       const archive::ExtractOptions& options) {
@@ -127,6 +121,12 @@ Result<void> pipe_tar(const std::function<Result<void>(const archive::TarSink&)>
 }
 
 }  // namespace
+
+std::string lower_dirs(const storage::Store& store, const std::vector<std::string>& layers) {
+  std::vector<std::string> dirs;
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it) dirs.push_back(store.layer_dir(*it));
+  return strings::join(dirs, ":");
+}
 
 // --- the container's root
 

@@ -42,7 +42,9 @@ std::vector<std::string> expand_env(const std::vector<std::string>& items, const
 [[nodiscard]] Result<void> prepare_rootfs_dirs(const storage::Store& store, const container::Container& record,
                                                const container::ContainerPaths& paths);
 // /etc/hosts, /etc/hostname and /etc/resolv.conf in the userdata directory.
-[[nodiscard]] Result<void> write_container_files(const container::Container& record,
+// --no-hosts and --dns none leave out /etc/hosts or /etc/resolv.conf (lib/network/etc_files.h).
+[[nodiscard]] Result<void> write_container_files(const Settings& settings, const storage::Store& store,
+                                                 const container::Container& record,
                                                  const container::ContainerPaths& paths, const std::string& hostname,
                                                  const network::NetworkMode& network);
 // The image's copies of `files` (paths below the root, "" for a missing one), read from the
@@ -72,6 +74,8 @@ bool rootless_has_subordinate_ids(const Settings& settings);
                                         const container::ContainerPaths& paths);
 // Undoes mount_rootfs (a missing mount is fine).
 void unmount_rootfs(const container::ContainerPaths& paths);
+// The overlay lowerdir= list of a container's layers, top layer first.
+std::string lower_dirs(const storage::Store& store, const std::vector<std::string>& layers);
 
 // Whether the container has a process (initialized, running, paused or being stopped).
 bool has_process(const container::Container& record);

@@ -31,11 +31,6 @@ using container::Status;
 
 Timestamp parse_time(const std::string& text) { return parse_rfc3339(text).value_or(Timestamp{}); }
 
-double seconds_since(const Timestamp& t) {
-  Timestamp n = now();
-  return static_cast<double>(n.seconds - t.seconds) + static_cast<double>(n.nanos - t.nanos) / 1e9;
-}
-
 // podman's ps STATUS column.
 std::string status_text(const container::Container& c) {
   switch (c.state.status) {
@@ -366,10 +361,10 @@ Result<ContainerInspectReport> inspect_containers(const Settings& settings, cons
     host["VolumesFrom"] = nullptr;
     host["CapAdd"] = ojson::array();
     host["CapDrop"] = ojson::array();
-    host["Dns"] = ojson::array();
-    host["DnsOptions"] = ojson::array();
-    host["DnsSearch"] = ojson::array();
-    host["ExtraHosts"] = ojson::array();
+    host["Dns"] = c.dns_servers.empty() ? ojson::array() : ojson(c.dns_servers);
+    host["DnsOptions"] = c.dns_options.empty() ? ojson::array() : ojson(c.dns_options);
+    host["DnsSearch"] = c.dns_search.empty() ? ojson::array() : ojson(c.dns_search);
+    host["ExtraHosts"] = c.add_hosts.empty() ? ojson::array() : ojson(c.add_hosts);
     host["GroupAdd"] = c.group_add;
     host["IpcMode"] = ns_mode("ipc", "shareable");
     host["Cgroup"] = "";
@@ -424,9 +419,9 @@ Result<ContainerInspectReport> inspect_containers(const Settings& settings, cons
     item["ImageName"] = c.image_name;
     item["Rootfs"] = "";
     item["Pod"] = "";
-    item["ResolvConfPath"] = paths.userdata + "/resolv.conf";
+    item["ResolvConfPath"] = c.dns_none ? "" : paths.userdata + "/resolv.conf";  // --dns none: the image's
     item["HostnamePath"] = paths.userdata + "/hostname";
-    item["HostsPath"] = paths.userdata + "/hosts";
+    item["HostsPath"] = c.no_hosts ? "" : paths.userdata + "/hosts";  // --no-hosts: the image's
     item["StaticDir"] = paths.userdata;
     item["OCIConfigPath"] = paths.userdata + "/config.json";
     item["OCIRuntime"] = c.runtime.empty() ? "nook" : c.runtime;

@@ -83,12 +83,6 @@ Result<std::optional<std::string>> read_line(int fd, std::string& buffer) {
   }
 }
 
-std::string lower_dirs(const storage::Store& store, const std::vector<std::string>& layers) {
-  std::vector<std::string> dirs;
-  for (auto it = layers.rbegin(); it != layers.rend(); ++it) dirs.push_back(store.layer_dir(*it));
-  return strings::join(dirs, ":");
-}
-
 Result<int> wait_for_exit(int sync_fd, std::string& buffer, const container::ContainerStore& store,
                           const std::string& id, pid_t pid, bool sig_proxy) {
   std::optional<SignalProxy> proxy;

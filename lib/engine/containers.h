@@ -57,6 +57,12 @@ struct ContainerCreateOptions {
   std::vector<std::string> publish;  // -p [[ip:][hostPort]:]containerPort[/protocol]
   bool publish_all = false;          // -P
   std::vector<std::string> expose;   // --expose PORT[-END][/protocol]
+  // /etc/hosts and /etc/resolv.conf (lib/network/etc_files.h); each occurrence may be a comma list.
+  std::vector<std::string> add_hosts;    // --add-host NAME:IP|host-gateway
+  bool no_hosts = false;                 // --no-hosts (or containers.conf no_hosts)
+  std::vector<std::string> dns_servers;  // --dns IP, or none
+  std::vector<std::string> dns_search;   // --dns-search DOMAIN
+  std::vector<std::string> dns_options;  // --dns-option OPT
   std::string log_driver;
   std::vector<std::string> log_opts;
   std::string restart = "no";

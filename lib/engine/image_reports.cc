@@ -182,6 +182,11 @@ Timestamp now() {
   return {static_cast<int64_t>(ts.tv_sec), static_cast<int32_t>(ts.tv_nsec)};
 }
 
+double seconds_since(const Timestamp& t) {
+  Timestamp n = now();
+  return static_cast<double>(n.seconds - t.seconds) + static_cast<double>(n.nanos - t.nanos) / 1e9;
+}
+
 std::string format_rfc3339(Timestamp t) { return utc_date_time(t.seconds, 'T') + "Z"; }
 
 std::string go_time_string(Timestamp t) { return utc_date_time(t.seconds, ' ') + fraction(t.nanos) + " +0000 UTC"; }

@@ -27,6 +27,8 @@ struct Timestamp {
 
 // The current time (CLOCK_REALTIME).
 Timestamp now();
+// now() - t in seconds.
+double seconds_since(const Timestamp& t);
 
 // RFC 3339 with optional fraction and a "Z" or "+hh:mm" offset ("2024-01-02T03:04:05.5+01:00");
 // nullopt for anything else (including "").

@@ -32,8 +32,6 @@ double now_seconds() {
   return duration<double>(system_clock::now().time_since_epoch()).count();
 }
 
-double seconds_since(Timestamp t) { return now_seconds() - (static_cast<double>(t.seconds) + t.nanos / 1e9); }
-
 nlohmann::json parse_object(std::string_view text) {
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   return doc.is_object() ? doc : nlohmann::json::object();
@@ -98,7 +96,7 @@ Result<bool> parse_bool_filter(const Filter& f) {
 }
 
 // A time for "until": RFC 3339, unix seconds, or a Go duration ago ("10m", "2h", "30s").
-Result<double> parse_until(std::string_view value) {
+Result<double> parse_image_until(std::string_view value) {
   if (auto t = parse_rfc3339(value)) return static_cast<double>(t->seconds);
   if (!value.empty()) {
     char unit = value.back();
@@ -213,7 +211,7 @@ Result<std::vector<ImageFacts>> filter_images(const Store& store, const Settings
       } else if (f.key == "since") {
         match = image_created(image) > reference_times[f.value];
       } else if (f.key == "until") {
-        double until = NOOK_TRY(parse_until(f.value));
+        double until = NOOK_TRY(parse_image_until(f.value));
         match = static_cast<double>(image_created(image).seconds) < until;
       }
       if (match == f.negate) {

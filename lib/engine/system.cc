@@ -43,11 +43,9 @@ std::string reclaimable(int64_t part, int64_t total) {
   return fmt::format("{} ({}%)", human_size(static_cast<double>(part), 4), percent);
 }
 
-double seconds_since(const std::string& rfc3339) {
+double seconds_since_rfc3339(const std::string& rfc3339) {
   auto t = parse_rfc3339(rfc3339);
-  if (!t) return 0;
-  Timestamp n = now();
-  return static_cast<double>(n.seconds - t->seconds) + (n.nanos - t->nanos) / 1e9;
+  return t ? seconds_since(*t) : 0;
 }
 
 int64_t container_size(const container::Container& c, const container::ContainerPaths& paths) {
@@ -98,7 +96,7 @@ Result<DiskUsage> disk_usage(const Settings& settings) {
       out.images.push_back({{"Repository", repo},
                             {"Tag", tag},
                             {"ImageID", r.id.substr(0, 12)},
-                            {"Created", created ? human_duration(seconds_since(r.created)) : ""},
+                            {"Created", created ? human_duration(seconds_since_rfc3339(r.created)) : ""},
                             {"Size", human_size(static_cast<double>(r.size), 4)},
                             {"SharedSize", human_size(static_cast<double>(shared), 4)},
                             {"UniqueSize", human_size(static_cast<double>(r.size - shared), 4)},
@@ -123,7 +121,7 @@ Result<DiskUsage> disk_usage(const Settings& settings) {
                               {"Command", strings::join(c.command, " ")},
                               {"LocalVolumes", c.volumes.size()},
                               {"Size", human_size(static_cast<double>(size), 4)},
-                              {"Created", human_duration(seconds_since(c.created))},
+                              {"Created", human_duration(seconds_since_rfc3339(c.created))},
                               {"Status", std::string(container::status_name(c.state.status))},
                               {"Names", c.name}});
   }

@@ -58,7 +58,6 @@ using Sink = std::function<Result<void>(std::span<const char>)>;
 
 constexpr size_t kChunk = 1 << 20;
 constexpr std::string_view kDirVersion = "Directory Transport Version: 1.1\n";
-constexpr std::string_view kDockerLayerTar = "application/vnd.docker.image.rootfs.diff.tar";
 
 // Where big temporary files go: $TMPDIR, else /var/tmp (podman's image_copy_tmp_dir).
 std::string temp_parent(const Settings& settings) {
@@ -366,7 +365,7 @@ Result<LayerBlob> layer_blob(const Store& store, const LayerRecord& layer, std::
                              bool oci, const std::string& tmp_dir) {
   LayerBlob out;
   if (!codec) {
-    out.descriptor.media_type = oci ? std::string(image::kMediaTypeOciLayer) : std::string(kDockerLayerTar);
+    out.descriptor.media_type = oci ? std::string(image::kMediaTypeOciLayer) : std::string(image::kMediaTypeDockerLayer);
     out.descriptor.digest = layer.diff_id;
     out.descriptor.size = layer.uncompressed_size;
     return out;

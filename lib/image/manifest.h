@@ -35,6 +35,7 @@ inline constexpr std::string_view kMediaTypeDockerManifest = "application/vnd.do
 inline constexpr std::string_view kMediaTypeDockerManifestList =
     "application/vnd.docker.distribution.manifest.list.v2+json";
 inline constexpr std::string_view kMediaTypeDockerConfig = "application/vnd.docker.container.image.v1+json";
+inline constexpr std::string_view kMediaTypeDockerLayer = "application/vnd.docker.image.rootfs.diff.tar";
 inline constexpr std::string_view kMediaTypeDockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 inline constexpr std::string_view kMediaTypeDockerForeignLayerGzip =
     "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";

@@ -59,10 +59,6 @@ constexpr std::array<std::string_view, kLastCapability + 1> kNames = {
 
 constexpr std::string_view kAll = "ALL";
 
-bool contains(const std::vector<std::string>& list, std::string_view name) {
-  return std::find(list.begin(), list.end(), name) != list.end();
-}
-
 Result<std::vector<std::string>> normalize_all(const std::vector<std::string>& inputs) {
   std::vector<std::string> out;
   out.reserve(inputs.size());
@@ -108,21 +104,21 @@ Result<std::vector<std::string>> merge_capabilities(const std::vector<std::strin
   std::vector<std::string> base_caps = NOOK_TRY(normalize_all(base));
   std::vector<std::string> add_caps = NOOK_TRY(normalize_all(add));
   std::vector<std::string> drop_caps = NOOK_TRY(normalize_all(drop));
-  if (contains(drop_caps, kAll)) {
+  if (strings::contains(drop_caps, kAll)) {
     // Drop everything; what is added survives ("--cap-drop=all --cap-add=kill").
-    if (contains(add_caps, kAll)) return sorted_unique(all_capabilities());
+    if (strings::contains(add_caps, kAll)) return sorted_unique(all_capabilities());
     return sorted_unique(std::move(add_caps));
   }
-  if (contains(add_caps, kAll)) return sorted_unique(all_capabilities());
-  if (contains(base_caps, kAll)) base_caps = all_capabilities();
+  if (strings::contains(add_caps, kAll)) return sorted_unique(all_capabilities());
+  if (strings::contains(base_caps, kAll)) base_caps = all_capabilities();
   for (const std::string& name : add_caps) {
-    if (contains(drop_caps, name)) {
+    if (strings::contains(drop_caps, name)) {
       return fail(ErrorKind::InvalidArgument, fmt::format("capability {:?} cannot be dropped and added", name));
     }
   }
   std::vector<std::string> out;
   for (const std::string& name : base_caps) {
-    if (!contains(drop_caps, name)) out.push_back(name);
+    if (!strings::contains(drop_caps, name)) out.push_back(name);
   }
   for (const std::string& name : add_caps) out.push_back(name);
   return sorted_unique(std::move(out));

@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "lib/image/json_adapter.h"
+#include "lib/util/strings.h"
 
 namespace nook::oci {
 namespace {
@@ -230,10 +231,6 @@ bool known(const std::array<std::string_view, N>& table, std::string_view value)
   return std::find(table.begin(), table.end(), value) != table.end();
 }
 
-bool contains(const std::vector<std::string>& list, std::string_view value) {
-  return std::find(list.begin(), list.end(), value) != list.end();
-}
-
 std::unexpected<Error> malformed(std::string_view problem) {
   return fail(ErrorKind::InvalidArgument, fmt::format("decoding seccomp profile failed: {}", problem));
 }
@@ -428,15 +425,15 @@ Result<std::optional<Seccomp>> load_seccomp_profile(std::string_view json, const
     if (name.empty() && names.empty()) return malformed(fmt::format("{}names: missing", where));
     if (call.action.empty()) return malformed(fmt::format("{}action: missing", where));
 
-    if (contains(excludes.arches, native)) continue;
+    if (strings::contains(excludes.arches, native)) continue;
     if (std::any_of(excludes.caps.begin(), excludes.caps.end(),
-                    [&](const std::string& c) { return contains(target.capabilities, c); })) {
+                    [&](const std::string& c) { return strings::contains(target.capabilities, c); })) {
       continue;
     }
     if (!excludes.min_kernel.empty() && kernel && *kernel >= *kernel_major_minor(excludes.min_kernel)) continue;
-    if (!includes.arches.empty() && !contains(includes.arches, native)) continue;
+    if (!includes.arches.empty() && !strings::contains(includes.arches, native)) continue;
     if (!std::all_of(includes.caps.begin(), includes.caps.end(),
-                     [&](const std::string& c) { return contains(target.capabilities, c); })) {
+                     [&](const std::string& c) { return strings::contains(target.capabilities, c); })) {
       continue;
     }
     if (!includes.min_kernel.empty() && kernel && *kernel < *kernel_major_minor(includes.min_kernel)) continue;

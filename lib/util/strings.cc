@@ -52,6 +52,10 @@ bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && to_lower(a) == to_lower(b);
 }
 
+bool contains(const std::vector<std::string>& list, std::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
 bool glob_match(std::string_view pattern, std::string_view text) {
   // Iterative matcher with one backtrack point for the last '*' (linear in practice).
   size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;

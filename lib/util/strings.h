@@ -17,6 +17,8 @@ std::string_view trim(std::string_view text);
 std::string to_lower(std::string_view text);
 std::string to_upper(std::string_view text);
 bool iequals(std::string_view a, std::string_view b);
+// Whether `value` is one of the elements of `list`.
+bool contains(const std::vector<std::string>& list, std::string_view value);
 
 // Shell-style wildcard match: '*' any run, '?' one byte; no character classes.
 bool glob_match(std::string_view pattern, std::string_view text);

@@ -20,7 +20,7 @@ std::string entry(std::string_view user, std::string_view pass) {
   return fmt::format(R"({{"auth": "{}"}})", base64_encode(fmt::format("{}:{}", user, pass)));
 }
 
-AuthFile parsed(std::string_view text, std::string_view path = "/run/user/1000/containers/auth.json") {
+AuthFile parsed_auth(std::string_view text, std::string_view path = "/run/user/1000/containers/auth.json") {
   Result<AuthFile> file = parse_auth_file(text, path);
   EXPECT_TRUE(file.has_value()) << file.error().message();
   return file ? std::move(*file) : AuthFile{};
@@ -43,7 +43,7 @@ TEST(AuthTest, Base64) {
 }
 
 TEST(AuthTest, ParsesAuthsHelpersAndStore) {
-  AuthFile file = parsed(fmt::format(R"({{
+  AuthFile file = parsed_auth(fmt::format(R"({{
     "auths": {{"quay.io": {}, "ghcr.io": {{"auth": "", "identitytoken": "tok"}}}},
     "credHelpers": {{"gcr.io": "gcloud"}},
     "credsStore": "desktop",
@@ -57,7 +57,7 @@ TEST(AuthTest, ParsesAuthsHelpersAndStore) {
 }
 
 TEST(AuthTest, LookupExactAndNamespaced) {
-  AuthFile file = parsed(fmt::format(R"({{"auths": {{
+  AuthFile file = parsed_auth(fmt::format(R"({{"auths": {{
     "quay.io": {}, "quay.io/org": {}, "quay.io/org/repo": {}, "localhost:5000": {}
   }}}})", entry("host", "1"), entry("org", "2"), entry("repo", "3"), entry("local", "4")));
   auto user_for = [&](std::string_view key) {
@@ -80,7 +80,7 @@ TEST(AuthTest, LookupExactAndNamespaced) {
 }
 
 TEST(AuthTest, LookupMatchesKeysWrittenWithASchemeAndDockerHubAliases) {
-  AuthFile file = parsed(fmt::format(R"({{"auths": {{
+  AuthFile file = parsed_auth(fmt::format(R"({{"auths": {{
     "https://index.docker.io/v1/": {}, "http://registry.example:5000/v2/": {}
   }}}})", entry("hub", "h"), entry("ex", "e")));
   Result<AuthLookup> hub = find_credentials(file, "docker.io");
@@ -95,7 +95,7 @@ TEST(AuthTest, LookupMatchesKeysWrittenWithASchemeAndDockerHubAliases) {
 }
 
 TEST(AuthTest, CredHelpersAndCredsStore) {
-  AuthFile file = parsed(fmt::format(R"({{"auths": {{"quay.io": {}, "docker.io": {{}}}},
+  AuthFile file = parsed_auth(fmt::format(R"({{"auths": {{"quay.io": {}, "docker.io": {{}}}},
     "credHelpers": {{"gcr.io": "gcloud"}}, "credsStore": "secretservice"}})", entry("q", "q")));
   Result<AuthLookup> gcr = find_credentials(file, "gcr.io/project/img");
   ASSERT_EQ(gcr->kind, AuthLookup::Kind::Helper);
@@ -108,7 +108,7 @@ TEST(AuthTest, CredHelpersAndCredsStore) {
 }
 
 TEST(AuthTest, EntryWithoutColonIsSkippedAndInvalidBase64IsAnError) {
-  AuthFile file = parsed(fmt::format(R"({{"auths": {{"a.io": {{"auth": "{}"}}, "b.io": {{"auth": "%%%"}}}}}})",
+  AuthFile file = parsed_auth(fmt::format(R"({{"auths": {{"a.io": {{"auth": "{}"}}, "b.io": {{"auth": "%%%"}}}}}})",
                                      base64_encode("nocolon")));
   EXPECT_EQ(find_credentials(file, "a.io")->kind, AuthLookup::Kind::None);
   Result<AuthLookup> bad = find_credentials(file, "b.io");
@@ -118,7 +118,7 @@ TEST(AuthTest, EntryWithoutColonIsSkippedAndInvalidBase64IsAnError) {
 }
 
 TEST(AuthTest, PasswordKeepsColonsAndLosesNulPadding) {
-  AuthFile file = parsed(fmt::format(R"({{"auths": {{"a.io": {{"auth": "{}"}}}}}})",
+  AuthFile file = parsed_auth(fmt::format(R"({{"auths": {{"a.io": {{"auth": "{}"}}}}}})",
                                      base64_encode(std::string("user:pa:ss\0\0", 12))));
   Result<AuthLookup> hit = find_credentials(file, "a.io");
   EXPECT_EQ(hit->credentials.username, "user");

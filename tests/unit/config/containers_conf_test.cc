@@ -31,6 +31,8 @@ TEST(ContainersConfTest, DefaultsArePodmans) {
   EXPECT_EQ(conf.containers.shm_size, "65536k");
   EXPECT_EQ(conf.containers.userns, "host");
   EXPECT_EQ(conf.containers.netns, "private");
+  EXPECT_FALSE(conf.containers.no_hosts);
+  EXPECT_EQ(conf.containers.base_hosts_file, "");
   EXPECT_EQ(conf.containers.default_capabilities.size(), 11u);
   EXPECT_THAT(conf.containers.env, ElementsAre("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
   EXPECT_EQ(conf.engine.image_default_transport, "docker://");
@@ -64,6 +66,8 @@ TEST(ContainersConfTest, ParsesARealisticFileAndIgnoresUnknownKeys) {
   EXPECT_THAT(c.dns_servers, ElementsAre("1.1.1.1"));
   EXPECT_THAT(c.dns_searches, ElementsAre("example.com"));
   EXPECT_THAT(c.dns_options, ElementsAre("ndots:2"));
+  EXPECT_TRUE(c.no_hosts);
+  EXPECT_EQ(c.base_hosts_file, "image");
   EXPECT_EQ(conf.engine.cgroup_manager, "cgroupfs");
   EXPECT_EQ(conf.engine.events_logger, "file");
   EXPECT_EQ(conf.engine.runtime, "crun");
@@ -117,6 +121,8 @@ TEST(ContainersConfTest, WrongTypesInEverySection) {
   EXPECT_THAT(merged("[containers]\nenv = \"PATH=/bin\"\n").error().message(),
               HasSubstr("containers.env: expected an array of strings, found a string"));
   EXPECT_THAT(merged("[engine]\nruntime = 1\n").error().message(), HasSubstr("engine.runtime: expected a string"));
+  EXPECT_THAT(merged("[containers]\nno_hosts = \"yes\"\n").error().message(),
+              HasSubstr("containers.no_hosts: expected a boolean, found a string"));
   EXPECT_THAT(merged("[network]\ndns_bind_port = \"53\"\n").error().message(),
               HasSubstr("network.dns_bind_port: expected an integer"));
   EXPECT_THAT(merged("containers = 5\n").error().message(), HasSubstr("containers: expected a table"));

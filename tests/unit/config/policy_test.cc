@@ -36,13 +36,13 @@ constexpr std::string_view kPolicy = R"({
   }
 })";
 
-Policy parsed(std::string_view text = kPolicy) {
+Policy parsed_policy(std::string_view text = kPolicy) {
   Result<Policy> policy = parse_policy(text, "/etc/containers/policy.json");
   EXPECT_TRUE(policy.has_value()) << policy.error().message();
   return policy ? std::move(*policy) : Policy{};
 }
 
-std::string error_of(std::string_view text) {
+std::string policy_error(std::string_view text) {
   Result<Policy> policy = parse_policy(text, "/etc/containers/policy.json");
   EXPECT_FALSE(policy.has_value()) << text;
   if (policy) return "";
@@ -66,7 +66,7 @@ TEST(PolicyTest, DockerScopesMostSpecificFirst) {
 }
 
 TEST(PolicyTest, EvaluateUsesTheMostSpecificScope) {
-  Policy policy = parsed();
+  Policy policy = parsed_policy();
   auto decide = [&](std::string_view transport, std::string_view identity) {
     return policy.evaluate(transport, identity);
   };
@@ -104,12 +104,12 @@ TEST(PolicyTest, DefaultPolicyAcceptsEverything) {
   Policy policy = default_policy();
   EXPECT_EQ(policy.evaluate("docker", "docker.io/library/busybox:latest").decision, PolicyDecision::Accept);
   EXPECT_EQ(policy.path, "");
-  Policy minimal = parsed(R"({"default": [{"type": "insecureAcceptAnything"}]})");
+  Policy minimal = parsed_policy(R"({"default": [{"type": "insecureAcceptAnything"}]})");
   EXPECT_EQ(minimal.evaluate("docker", "quay.io/a:b").decision, PolicyDecision::Accept);
 }
 
 TEST(PolicyTest, AllRequirementTypesParse) {
-  Policy policy = parsed(R"({
+  Policy policy = parsed_policy(R"({
     "default": [{"type": "reject"}],
     "transports": {"docker": {
       "a.io/x": [{"type": "signedBy", "keyType": "GPGKeys", "keyPaths": ["/a", "/b"],
@@ -128,25 +128,25 @@ TEST(PolicyTest, AllRequirementTypesParse) {
 }
 
 TEST(PolicyTest, MalformedFilesNameTheFile) {
-  EXPECT_THAT(error_of("{\n  \"default\": [\n    {\"type\": \"reject\"},\n  ]\n}\n"), HasSubstr("line 4, column "));
-  EXPECT_THAT(error_of("[]"), HasSubstr("must be a JSON object"));
-  EXPECT_THAT(error_of(R"({"transports": {}})"), HasSubstr("\"default\" policy is missing"));
-  EXPECT_THAT(error_of(R"({"default": [{"type": "reject"}], "extra": 1})"), HasSubstr("unknown field \"extra\""));
-  EXPECT_THAT(error_of(R"({"default": []})"), HasSubstr("default: the list of requirements must not be empty"));
-  EXPECT_THAT(error_of(R"({"default": [{"type": "acceptSome"}]})"), HasSubstr("unknown policy requirement type \"acceptSome\""));
-  EXPECT_THAT(error_of(R"({"default": [{"type": "reject", "why": "x"}]})"), HasSubstr("default[0]: unknown field \"why\""));
-  EXPECT_THAT(error_of(R"({"default": [{"type": "reject"}], "default": [{"type": "reject"}]})"), HasSubstr("duplicate key"));
-  EXPECT_THAT(error_of(R"({"default": [{"type": "signedBy", "keyType": "GPGKeys"}]})"), HasSubstr("exactly one of keyPath"));
-  EXPECT_THAT(error_of(R"({"default": [{"type": "signedBy", "keyType": "PGP", "keyPath": "/k"}]})"), HasSubstr("invalid keyType"));
-  EXPECT_THAT(error_of(R"({"default": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/k", "signedIdentity": {"type": "matchAll"}}]})"),
+  EXPECT_THAT(policy_error("{\n  \"default\": [\n    {\"type\": \"reject\"},\n  ]\n}\n"), HasSubstr("line 4, column "));
+  EXPECT_THAT(policy_error("[]"), HasSubstr("must be a JSON object"));
+  EXPECT_THAT(policy_error(R"({"transports": {}})"), HasSubstr("\"default\" policy is missing"));
+  EXPECT_THAT(policy_error(R"({"default": [{"type": "reject"}], "extra": 1})"), HasSubstr("unknown field \"extra\""));
+  EXPECT_THAT(policy_error(R"({"default": []})"), HasSubstr("default: the list of requirements must not be empty"));
+  EXPECT_THAT(policy_error(R"({"default": [{"type": "acceptSome"}]})"), HasSubstr("unknown policy requirement type \"acceptSome\""));
+  EXPECT_THAT(policy_error(R"({"default": [{"type": "reject", "why": "x"}]})"), HasSubstr("default[0]: unknown field \"why\""));
+  EXPECT_THAT(policy_error(R"({"default": [{"type": "reject"}], "default": [{"type": "reject"}]})"), HasSubstr("duplicate key"));
+  EXPECT_THAT(policy_error(R"({"default": [{"type": "signedBy", "keyType": "GPGKeys"}]})"), HasSubstr("exactly one of keyPath"));
+  EXPECT_THAT(policy_error(R"({"default": [{"type": "signedBy", "keyType": "PGP", "keyPath": "/k"}]})"), HasSubstr("invalid keyType"));
+  EXPECT_THAT(policy_error(R"({"default": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/k", "signedIdentity": {"type": "matchAll"}}]})"),
               HasSubstr("unknown identity type \"matchAll\""));
-  EXPECT_THAT(error_of(R"({"default": [{"type": "sigstoreSigned"}]})"), HasSubstr("exactly one of keyPath, keyPaths, keyData"));
-  EXPECT_THAT(error_of(R"({"default": [{"type": "reject"}], "transports": {"docker": {"busybox": [{"type": "reject"}]}}})"),
+  EXPECT_THAT(policy_error(R"({"default": [{"type": "sigstoreSigned"}]})"), HasSubstr("exactly one of keyPath, keyPaths, keyData"));
+  EXPECT_THAT(policy_error(R"({"default": [{"type": "reject"}], "transports": {"docker": {"busybox": [{"type": "reject"}]}}})"),
               HasSubstr("transports.docker[\"busybox\"]: invalid scope"));
-  EXPECT_THAT(error_of(R"({"default": [{"type": "reject"}], "transports": {"dir": {"/": [{"type": "reject"}]}}})"),
+  EXPECT_THAT(policy_error(R"({"default": [{"type": "reject"}], "transports": {"dir": {"/": [{"type": "reject"}]}}})"),
               HasSubstr("\"/\" is not allowed"));
-  EXPECT_THAT(error_of(R"({"default": [{"type": "reject"}], "transports": {"docker": []}})"), HasSubstr("must be an object"));
-  EXPECT_THAT(error_of(R"({"default": {"type": "reject"}})"), HasSubstr("must be an array of requirements"));
+  EXPECT_THAT(policy_error(R"({"default": [{"type": "reject"}], "transports": {"docker": []}})"), HasSubstr("must be an object"));
+  EXPECT_THAT(policy_error(R"({"default": {"type": "reject"}})"), HasSubstr("must be an array of requirements"));
 }
 
 TEST(PolicyTest, LoadPolicyReadsTheFile) {

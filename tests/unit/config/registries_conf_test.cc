@@ -21,14 +21,14 @@ Result<void> merge(RegistriesConf& conf, std::string_view text, std::string_view
   return merge_registries_conf(*table, path, conf);
 }
 
-RegistriesConf parsed(std::string_view text) {
+RegistriesConf parsed_registries(std::string_view text) {
   RegistriesConf conf;
   Result<void> ok = merge(conf, text);
   EXPECT_TRUE(ok.has_value()) << ok.error().message();
   return conf;
 }
 
-std::string error_of(std::string_view text) {
+std::string registries_error(std::string_view text) {
   RegistriesConf conf;
   Result<void> ok = merge(conf, text);
   EXPECT_FALSE(ok.has_value()) << text;
@@ -61,7 +61,7 @@ TEST(RegistriesConfTest, WildcardPrefixMatchesSubdomains) {
 }
 
 TEST(RegistriesConfTest, FindRegistryPicksTheLongestPrefix) {
-  RegistriesConf conf = parsed(R"(
+  RegistriesConf conf = parsed_registries(R"(
 [[registry]]
 location = "example.com"
 insecure = true
@@ -98,7 +98,7 @@ location = "sub.local"
 }
 
 TEST(RegistriesConfTest, RewriteLocation) {
-  RegistriesConf conf = parsed(R"(
+  RegistriesConf conf = parsed_registries(R"(
 [[registry]]
 prefix = "example.com/foo"
 location = "internal-registry-for-example.net/bar"
@@ -125,7 +125,7 @@ location = "proxy.example"
 }
 
 TEST(RegistriesConfTest, PullSourcesMirrorsThenPrimary) {
-  RegistriesConf conf = parsed(R"(
+  RegistriesConf conf = parsed_registries(R"(
 unqualified-search-registries = ["example.com"]
 
 [[registry]]
@@ -163,7 +163,7 @@ pull-from-mirror = "tag-only"
 }
 
 TEST(RegistriesConfTest, MirrorByDigestOnly) {
-  RegistriesConf conf = parsed(R"(
+  RegistriesConf conf = parsed_registries(R"(
 [[registry]]
 location = "example.com"
 mirror-by-digest-only = true
@@ -176,7 +176,7 @@ location = "mirror.local"
 }
 
 TEST(RegistriesConfTest, PrefixDefaultsToLocationAndTrailingSlashesGo) {
-  RegistriesConf conf = parsed("[[registry]]\nlocation = \"example.com/ns/\"\n");
+  RegistriesConf conf = parsed_registries("[[registry]]\nlocation = \"example.com/ns/\"\n");
   ASSERT_EQ(conf.registries.size(), 1u);
   EXPECT_EQ(conf.registries[0].prefix, "example.com/ns");
   EXPECT_EQ(conf.registries[0].endpoint.location, "example.com/ns");
@@ -184,7 +184,7 @@ TEST(RegistriesConfTest, PrefixDefaultsToLocationAndTrailingSlashesGo) {
 }
 
 TEST(RegistriesConfTest, GlobalSettings) {
-  RegistriesConf conf = parsed(R"(
+  RegistriesConf conf = parsed_registries(R"(
 unqualified-search-registries = ["registry.fedoraproject.org", "docker.io", "localhost:5000"]
 short-name-mode = "enforcing"
 credential-helpers = ["pass", "containers-auth.json"]
@@ -232,7 +232,7 @@ location = "c.io"
 }
 
 TEST(RegistriesConfTest, FirstRegistryWithAPrefixWinsWithinAFile) {
-  RegistriesConf conf = parsed("[[registry]]\nprefix = \"p.io\"\nlocation = \"one.io\"\n[[registry]]\nprefix = \"p.io\"\nlocation = \"two.io\"\n");
+  RegistriesConf conf = parsed_registries("[[registry]]\nprefix = \"p.io\"\nlocation = \"one.io\"\n[[registry]]\nprefix = \"p.io\"\nlocation = \"two.io\"\n");
   ASSERT_EQ(conf.registries.size(), 1u);
   EXPECT_EQ(conf.registries[0].endpoint.location, "one.io");
 }
@@ -261,7 +261,7 @@ TEST(RegistriesConfTest, Aliases) {
 }
 
 TEST(RegistriesConfTest, AliasCacheWins) {
-  RegistriesConf conf = parsed("[aliases]\n\"img\" = \"quay.io/from/config\"\n");
+  RegistriesConf conf = parsed_registries("[aliases]\n\"img\" = \"quay.io/from/config\"\n");
   Result<toml::table> cache = parse_toml("[aliases]\n\"img\" = \"quay.io/from/cache\"\n", "/cache.conf");
   ASSERT_TRUE(merge_alias_cache(*cache, "/cache.conf", conf).has_value());
   EXPECT_EQ(conf.resolve_alias("img")->value, "quay.io/from/cache");
@@ -269,31 +269,31 @@ TEST(RegistriesConfTest, AliasCacheWins) {
 }
 
 TEST(RegistriesConfTest, MalformedFiles) {
-  EXPECT_THAT(error_of("[registries.search]\nregistries = [\"docker.io\"]\n"), HasSubstr("version 1 format"));
-  EXPECT_THAT(error_of("short-name-mode = \"sometimes\"\n"), HasSubstr("invalid short-name mode \"sometimes\""));
-  EXPECT_THAT(error_of("[[registry]]\nlocation = \"https://example.com\"\n"), HasSubstr("URI schemes are not supported"));
-  EXPECT_THAT(error_of("[[registry]]\ninsecure = true\n"), HasSubstr("both location and prefix are unset"));
-  EXPECT_THAT(error_of("[[registry]]\nprefix = \"example.com\"\n"), HasSubstr("location is unset"));
-  EXPECT_THAT(error_of("[[registry]]\nprefix = \"*.example.com/foo\"\n"), HasSubstr("*.example.com"));
-  EXPECT_THAT(error_of("[[registry]]\nprefix = \"example.*.com\"\nlocation = \"x.io\"\n"), HasSubstr("wildcard"));
-  EXPECT_THAT(error_of("[[registry]]\nlocation = \"x.io\"\npull-from-mirror = \"all\"\n"),
+  EXPECT_THAT(registries_error("[registries.search]\nregistries = [\"docker.io\"]\n"), HasSubstr("version 1 format"));
+  EXPECT_THAT(registries_error("short-name-mode = \"sometimes\"\n"), HasSubstr("invalid short-name mode \"sometimes\""));
+  EXPECT_THAT(registries_error("[[registry]]\nlocation = \"https://example.com\"\n"), HasSubstr("URI schemes are not supported"));
+  EXPECT_THAT(registries_error("[[registry]]\ninsecure = true\n"), HasSubstr("both location and prefix are unset"));
+  EXPECT_THAT(registries_error("[[registry]]\nprefix = \"example.com\"\n"), HasSubstr("location is unset"));
+  EXPECT_THAT(registries_error("[[registry]]\nprefix = \"*.example.com/foo\"\n"), HasSubstr("*.example.com"));
+  EXPECT_THAT(registries_error("[[registry]]\nprefix = \"example.*.com\"\nlocation = \"x.io\"\n"), HasSubstr("wildcard"));
+  EXPECT_THAT(registries_error("[[registry]]\nlocation = \"x.io\"\npull-from-mirror = \"all\"\n"),
               HasSubstr("registry[1].pull-from-mirror: may only be set for a [[registry.mirror]]"));
-  EXPECT_THAT(error_of("[[registry]]\nlocation = \"x.io\"\n[[registry.mirror]]\nlocation = \"m.io\"\npull-from-mirror = \"some\"\n"),
+  EXPECT_THAT(registries_error("[[registry]]\nlocation = \"x.io\"\n[[registry.mirror]]\nlocation = \"m.io\"\npull-from-mirror = \"some\"\n"),
               HasSubstr("unsupported value \"some\""));
-  EXPECT_THAT(error_of("[[registry]]\nlocation = \"x.io\"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = \"m.io\"\npull-from-mirror = \"all\"\n"),
+  EXPECT_THAT(registries_error("[[registry]]\nlocation = \"x.io\"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = \"m.io\"\npull-from-mirror = \"all\"\n"),
               HasSubstr("mirror-by-digest-only"));
-  EXPECT_THAT(error_of("[[registry]]\nlocation = \"x.io\"\n[[registry.mirror]]\ninsecure = true\n"),
+  EXPECT_THAT(registries_error("[[registry]]\nlocation = \"x.io\"\n[[registry.mirror]]\ninsecure = true\n"),
               HasSubstr("mirror location is unset"));
-  EXPECT_THAT(error_of("[[registry]]\nlocation = \"x.io\"\ninsecure = true\n[[registry]]\nprefix = \"y.io\"\nlocation = \"x.io\"\n"),
+  EXPECT_THAT(registries_error("[[registry]]\nlocation = \"x.io\"\ninsecure = true\n[[registry]]\nprefix = \"y.io\"\nlocation = \"x.io\"\n"),
               HasSubstr("conflicting 'insecure' setting"));
-  EXPECT_THAT(error_of("unqualified-search-registries = [\"docker.io/library\"]\n"), HasSubstr("expected host[:port]"));
-  EXPECT_THAT(error_of("unqualified-search-registries = \"docker.io\"\n"), HasSubstr("expected an array of strings"));
-  EXPECT_THAT(error_of("[aliases]\n\"img:tag\" = \"quay.io/a/img\"\n"), HasSubstr("must not contain a tag"));
-  EXPECT_THAT(error_of("[aliases]\n\"quay.io/img\" = \"quay.io/a/img\"\n"), HasSubstr("must not contain a registry"));
-  EXPECT_THAT(error_of("[aliases]\n\"img\" = \"img\"\n"), HasSubstr("must contain registry and repository"));
-  EXPECT_THAT(error_of("[aliases]\n\"img\" = \"quay.io/a/img:1\"\n"), HasSubstr("must not contain a tag"));
-  EXPECT_THAT(error_of("[aliases]\n\"img\" = \"quay.io/a/img@sha256:00\"\n"), HasSubstr("must not contain a digest"));
-  EXPECT_THAT(error_of("[[registry]]\nlocation = 5\n"), HasSubstr("line 2, column 12: registry[1].location: expected a string"));
+  EXPECT_THAT(registries_error("unqualified-search-registries = [\"docker.io/library\"]\n"), HasSubstr("expected host[:port]"));
+  EXPECT_THAT(registries_error("unqualified-search-registries = \"docker.io\"\n"), HasSubstr("expected an array of strings"));
+  EXPECT_THAT(registries_error("[aliases]\n\"img:tag\" = \"quay.io/a/img\"\n"), HasSubstr("must not contain a tag"));
+  EXPECT_THAT(registries_error("[aliases]\n\"quay.io/img\" = \"quay.io/a/img\"\n"), HasSubstr("must not contain a registry"));
+  EXPECT_THAT(registries_error("[aliases]\n\"img\" = \"img\"\n"), HasSubstr("must contain registry and repository"));
+  EXPECT_THAT(registries_error("[aliases]\n\"img\" = \"quay.io/a/img:1\"\n"), HasSubstr("must not contain a tag"));
+  EXPECT_THAT(registries_error("[aliases]\n\"img\" = \"quay.io/a/img@sha256:00\"\n"), HasSubstr("must not contain a digest"));
+  EXPECT_THAT(registries_error("[[registry]]\nlocation = 5\n"), HasSubstr("line 2, column 12: registry[1].location: expected a string"));
 }
 
 class RegistriesConfLoadTest : public ::testing::Test {

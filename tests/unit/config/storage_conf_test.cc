@@ -14,7 +14,7 @@ using ::testing::HasSubstr;
 using testing::TempDir;
 using testing::write_file;
 
-Result<StorageConf> parsed(std::string_view text) {
+Result<StorageConf> parsed_storage(std::string_view text) {
   StorageConf conf;
   Result<toml::table> table = parse_toml(text, "/etc/containers/storage.conf");
   if (!table) return fail(table.error());
@@ -23,7 +23,7 @@ Result<StorageConf> parsed(std::string_view text) {
 }
 
 TEST(StorageConfTest, ParsesTheKeys) {
-  Result<StorageConf> conf = parsed(R"(
+  Result<StorageConf> conf = parsed_storage(R"(
 [storage]
 driver = "overlay"
 runroot = "/run/containers/storage"
@@ -52,28 +52,28 @@ ignore_chown_errors = "true"
 }
 
 TEST(StorageConfTest, OlderOptionsPlacementAndBooleans) {
-  Result<StorageConf> conf = parsed("[storage.options]\nmount_program = \"/old/fuse-overlayfs\"\n"
+  Result<StorageConf> conf = parsed_storage("[storage.options]\nmount_program = \"/old/fuse-overlayfs\"\n"
                                     "[storage.options.overlay]\nignore_chown_errors = true\n");
   ASSERT_TRUE(conf.has_value()) << conf.error().message();
   EXPECT_EQ(conf->mount_program, "/old/fuse-overlayfs");
   EXPECT_TRUE(conf->ignore_chown_errors);
-  EXPECT_FALSE(parsed("[storage.options.overlay]\nignore_chown_errors = \"false\"\n")->ignore_chown_errors);
+  EXPECT_FALSE(parsed_storage("[storage.options.overlay]\nignore_chown_errors = \"false\"\n")->ignore_chown_errors);
 }
 
 TEST(StorageConfTest, EmptyFileIsFine) {
-  Result<StorageConf> conf = parsed("");
+  Result<StorageConf> conf = parsed_storage("");
   ASSERT_TRUE(conf.has_value());
   EXPECT_EQ(conf->driver, "");
 }
 
 TEST(StorageConfTest, Malformed) {
-  EXPECT_THAT(parsed("[storage]\ndriver = [\"overlay\"]\n").error().message(),
+  EXPECT_THAT(parsed_storage("[storage]\ndriver = [\"overlay\"]\n").error().message(),
               HasSubstr("parsing \"/etc/containers/storage.conf\": line 2, column 10: storage.driver: expected a string, found an array"));
-  EXPECT_THAT(parsed("[storage.options.overlay]\nignore_chown_errors = \"maybe\"\n").error().message(),
+  EXPECT_THAT(parsed_storage("[storage.options.overlay]\nignore_chown_errors = \"maybe\"\n").error().message(),
               HasSubstr("expected \"true\" or \"false\""));
-  EXPECT_THAT(parsed("[storage.options]\nadditionalimagestores = \"/x\"\n").error().message(),
+  EXPECT_THAT(parsed_storage("[storage.options]\nadditionalimagestores = \"/x\"\n").error().message(),
               HasSubstr("storage.options.additionalimagestores: expected an array of strings"));
-  EXPECT_THAT(parsed("[storage]\ndriver = \"overlay\n").error().message(), HasSubstr("line 2"));
+  EXPECT_THAT(parsed_storage("[storage]\ndriver = \"overlay\n").error().message(), HasSubstr("line 2"));
 }
 
 TEST(StorageConfTest, OnlyTheFirstExistingFileIsRead) {

@@ -10,7 +10,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-toml::table parsed(std::string_view text) {
+toml::table parsed_toml(std::string_view text) {
   Result<toml::table> table = parse_toml(text, "/test/file.conf");
   EXPECT_TRUE(table.has_value()) << table.error().message();
   return table ? std::move(*table) : toml::table{};
@@ -23,7 +23,7 @@ TEST(TomlAdapterTest, CommentLinesAreBlankedKeepingPositions) {
   // In a multi-line string a '#' line is content: such text is left alone.
   std::string multi = "a = \"\"\"\n# kept\n\"\"\"\n# comment\n";
   EXPECT_EQ(blank_comment_lines(multi), multi);
-  EXPECT_EQ(parsed(multi)["a"].value<std::string>().value_or(""), "# kept\n");
+  EXPECT_EQ(parsed_toml(multi)["a"].value<std::string>().value_or(""), "# kept\n");
   // Errors after comment lines still name their line.
   Result<toml::table> bad = parse_toml("# one\n# two\nx = = 1\n", "/test/file.conf");
   ASSERT_FALSE(bad.has_value());
@@ -53,7 +53,7 @@ TEST(TomlAdapterTest, ReadTomlFileMissingIsNotFound) {
 }
 
 TEST(TomlAdapterTest, TypedReads) {
-  toml::table table = parsed("s = \"x\"\ni = 42\nb = true\na = [\"p\", \"q\"]\n[t]\nk = \"v\"\n");
+  toml::table table = parsed_toml("s = \"x\"\ni = 42\nb = true\na = [\"p\", \"q\"]\n[t]\nk = \"v\"\n");
   TomlSection root(table, "/test/file.conf");
   EXPECT_EQ(*root.string("s"), "x");
   EXPECT_EQ(*root.integer("i"), 42);
@@ -68,8 +68,22 @@ TEST(TomlAdapterTest, TypedReads) {
   EXPECT_FALSE(root.contains("nope"));
 }
 
+TEST(TomlAdapterTest, ReadStringSetsOnlyWhatIsThere) {
+  toml::table table = parsed_toml("s = \"x\"\ni = 1\n");
+  TomlSection root(table, "/test/file.conf");
+  std::string out = "kept";
+  ASSERT_TRUE(read_string(root, "missing", out).has_value());
+  EXPECT_EQ(out, "kept");
+  ASSERT_TRUE(read_string(root, "s", out).has_value());
+  EXPECT_EQ(out, "x");
+  Result<void> wrong = read_string(root, "i", out);
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_THAT(wrong.error().message(), HasSubstr("i: expected a string, found an integer"));
+  EXPECT_EQ(out, "x");
+}
+
 TEST(TomlAdapterTest, WrongTypeNamesFileLineKeyAndExpectedType) {
-  toml::table table = parsed("[containers]\n\npids_limit = \"x\"\n");
+  toml::table table = parsed_toml("[containers]\n\npids_limit = \"x\"\n");
   TomlSection containers(table, "/test/file.conf");
   auto sub = containers.table("containers");
   ASSERT_TRUE(sub.has_value());
@@ -81,14 +95,14 @@ TEST(TomlAdapterTest, WrongTypeNamesFileLineKeyAndExpectedType) {
 }
 
 TEST(TomlAdapterTest, ArrayElementsMustBeStrings) {
-  toml::table table = parsed("a = [\"x\", 3]\n");
+  toml::table table = parsed_toml("a = [\"x\", 3]\n");
   Result<std::optional<TomlStringArray>> value = TomlSection(table, "/f").string_array("a");
   ASSERT_FALSE(value.has_value());
   EXPECT_THAT(value.error().message(), HasSubstr("element 2 is an integer"));
 }
 
 TEST(TomlAdapterTest, AppendAttribute) {
-  toml::table table = parsed("a = [\"x\", {append=true}]\nb = [\"y\", {append=false}]\nc = [{append=true}, \"z\"]\n");
+  toml::table table = parsed_toml("a = [\"x\", {append=true}]\nb = [\"y\", {append=false}]\nc = [{append=true}, \"z\"]\n");
   TomlSection root(table, "/f");
   auto a = root.string_array("a", true);
   ASSERT_TRUE(a.has_value());
@@ -100,7 +114,7 @@ TEST(TomlAdapterTest, AppendAttribute) {
 }
 
 TEST(TomlAdapterTest, TableArrayElementsArePrefixedWithTheirIndex) {
-  toml::table table = parsed("[[registry]]\nlocation = \"a\"\n[[registry]]\nlocation = 5\n");
+  toml::table table = parsed_toml("[[registry]]\nlocation = \"a\"\n[[registry]]\nlocation = 5\n");
   auto registries = TomlSection(table, "/f").table_array("registry");
   ASSERT_TRUE(registries.has_value() && registries->has_value());
   ASSERT_EQ((*registries)->size(), 2u);
@@ -111,7 +125,7 @@ TEST(TomlAdapterTest, TableArrayElementsArePrefixedWithTheirIndex) {
 }
 
 TEST(TomlAdapterTest, NotATable) {
-  toml::table table = parsed("containers = 1\n");
+  toml::table table = parsed_toml("containers = 1\n");
   auto sub = TomlSection(table, "/f").table("containers");
   ASSERT_FALSE(sub.has_value());
   EXPECT_THAT(sub.error().message(), HasSubstr("containers: expected a table, found an integer"));

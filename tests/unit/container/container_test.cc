@@ -63,6 +63,11 @@ TEST_F(ContainerStoreTest, RecordRoundTripsThroughTheFile) {
   c.state.monitor_start_time = 12345;
   c.auto_remove = true;
   c.stop_timeout = 3;
+  c.dns_servers = {"192.0.2.53"};
+  c.dns_search = {"example.com"};
+  c.dns_options = {"ndots:2"};
+  c.add_hosts = {"db:10.1.2.3"};
+  c.dns_none = true;
   auto added = store_->add(c);
   ASSERT_TRUE(added);
   auto found = store_->find("web");
@@ -75,6 +80,12 @@ TEST_F(ContainerStoreTest, RecordRoundTripsThroughTheFile) {
   EXPECT_EQ(found->command, c.command);
   EXPECT_TRUE(found->auto_remove);
   EXPECT_EQ(found->stop_timeout, 3u);
+  EXPECT_EQ(found->dns_servers, c.dns_servers);
+  EXPECT_EQ(found->dns_search, c.dns_search);
+  EXPECT_EQ(found->dns_options, c.dns_options);
+  EXPECT_EQ(found->add_hosts, c.add_hosts);
+  EXPECT_FALSE(found->no_hosts);
+  EXPECT_TRUE(found->dns_none);
 }
 
 TEST_F(ContainerStoreTest, FindsByIdAndPrefixAndReportsMissing) {

@@ -155,5 +155,15 @@ TEST(ImageReports, NowIsTheCurrentTimeInRfc3339) {
   EXPECT_EQ(format_rfc3339(Timestamp{t.seconds, 0}).size(), std::string("2024-01-02T03:04:05Z").size());
 }
 
+TEST(ImageReports, SecondsSinceCountsFractions) {
+  Timestamp t = now();
+  t.seconds -= 90;
+  t.nanos = t.nanos >= 500'000'000 ? t.nanos - 500'000'000 : t.nanos + 500'000'000;
+  if (t.nanos >= 500'000'000) t.seconds -= 1;  // the half second borrowed a second
+  double elapsed = seconds_since(t);
+  EXPECT_GE(elapsed, 90.5);
+  EXPECT_LT(elapsed, 100.0);
+}
+
 }  // namespace
 }  // namespace nook::engine

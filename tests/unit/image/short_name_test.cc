@@ -11,7 +11,7 @@ namespace {
 
 using ::testing::ElementsAre;
 
-const std::string kSha256 = "sha256:" + std::string(64, 'a');
+const std::string kSha256A = "sha256:" + std::string(64, 'a');
 constexpr const char* kConfPath = "/etc/containers/registries.conf";
 
 config::RegistriesConf search_conf(std::vector<std::string> registries,
@@ -68,7 +68,7 @@ TEST(ShortName, FullyQualifiedIsItself) {
   EXPECT_THAT(resolved("quay.io/podman/hello", conf), ElementsAre("fully-qualified quay.io/podman/hello:latest"));
   EXPECT_THAT(resolved("docker.io/alpine:3", conf), ElementsAre("fully-qualified docker.io/library/alpine:3"));
   EXPECT_THAT(resolved("index.docker.io/foo/bar", conf), ElementsAre("fully-qualified docker.io/foo/bar:latest"));
-  EXPECT_THAT(resolved("localhost/img@" + kSha256, conf), ElementsAre("fully-qualified localhost/img@" + kSha256));
+  EXPECT_THAT(resolved("localhost/img@" + kSha256A, conf), ElementsAre("fully-qualified localhost/img@" + kSha256A));
   EXPECT_THAT(resolved("localhost:5000/img:1", conf), ElementsAre("fully-qualified localhost:5000/img:1"));
 }
 
@@ -80,9 +80,9 @@ TEST(ShortName, SearchRegistriesInOrder) {
   EXPECT_THAT(resolved("foo/bar:2", conf),
               ElementsAre("search registry.fedoraproject.org/foo/bar:2", "search quay.io/foo/bar:2",
                           "search docker.io/foo/bar:2"));
-  EXPECT_THAT(resolved("busybox@" + kSha256, conf),
-              ElementsAre("search registry.fedoraproject.org/busybox@" + kSha256, "search quay.io/busybox@" + kSha256,
-                          "search docker.io/library/busybox@" + kSha256));
+  EXPECT_THAT(resolved("busybox@" + kSha256A, conf),
+              ElementsAre("search registry.fedoraproject.org/busybox@" + kSha256A, "search quay.io/busybox@" + kSha256A,
+                          "search docker.io/library/busybox@" + kSha256A));
 }
 
 TEST(ShortName, AliasWinsAndCarriesTagAndDigest) {
@@ -92,9 +92,9 @@ TEST(ShortName, AliasWinsAndCarriesTagAndDigest) {
   add_alias(conf, "ubuntu", "docker.io/library/ubuntu");
   EXPECT_THAT(resolved("fedora", conf), ElementsAre("alias registry.fedoraproject.org/fedora:latest"));
   EXPECT_THAT(resolved("fedora:39", conf), ElementsAre("alias registry.fedoraproject.org/fedora:39"));
-  EXPECT_THAT(resolved("fedora@" + kSha256, conf), ElementsAre("alias registry.fedoraproject.org/fedora@" + kSha256));
-  EXPECT_THAT(resolved("fedora:39@" + kSha256, conf),
-              ElementsAre("alias registry.fedoraproject.org/fedora:39@" + kSha256));
+  EXPECT_THAT(resolved("fedora@" + kSha256A, conf), ElementsAre("alias registry.fedoraproject.org/fedora@" + kSha256A));
+  EXPECT_THAT(resolved("fedora:39@" + kSha256A, conf),
+              ElementsAre("alias registry.fedoraproject.org/fedora:39@" + kSha256A));
   EXPECT_THAT(resolved("ns/tool:v1", conf), ElementsAre("alias quay.io/ns/tool:v1"));
   EXPECT_THAT(resolved("ubuntu", conf), ElementsAre("alias docker.io/library/ubuntu:latest"));
   auto candidates = resolve_pull_candidates("ubuntu", conf);
@@ -174,9 +174,9 @@ TEST(ShortName, LocalCandidates) {
               ElementsAre("localhost/busybox:latest", "quay.io/busybox:latest", "docker.io/library/busybox:latest"));
   EXPECT_THAT(strings(local_candidates("foo/bar:1", conf)),
               ElementsAre("localhost/foo/bar:1", "quay.io/foo/bar:1", "docker.io/foo/bar:1"));
-  EXPECT_THAT(strings(local_candidates("busybox@" + kSha256, conf)),
-              ElementsAre("localhost/busybox@" + kSha256, "quay.io/busybox@" + kSha256,
-                          "docker.io/library/busybox@" + kSha256));
+  EXPECT_THAT(strings(local_candidates("busybox@" + kSha256A, conf)),
+              ElementsAre("localhost/busybox@" + kSha256A, "quay.io/busybox@" + kSha256A,
+                          "docker.io/library/busybox@" + kSha256A));
   add_alias(conf, "fedora", "registry.fedoraproject.org/fedora");
   EXPECT_THAT(strings(local_candidates("fedora:39", conf)),
               ElementsAre("registry.fedoraproject.org/fedora:39", "localhost/fedora:39", "quay.io/fedora:39",

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/oci/test_support.h"
+
 namespace nook::oci {
 namespace {
 
@@ -13,9 +15,7 @@ using Names = std::vector<std::string>;
 // containers.conf default_capabilities as podman 4.3 ships them.
 const Names kDefaults = {"CHOWN",   "DAC_OVERRIDE", "FOWNER",  "FSETID", "KILL",      "NET_BIND_SERVICE",
                          "SETFCAP", "SETGID",       "SETPCAP", "SETUID", "SYS_CHROOT"};
-const Names kDefaultCaps = {"CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",    "CAP_FSETID",
-                            "CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",   "CAP_SETGID",
-                            "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT"};
+using test_support::kDefaultCaps;
 
 TEST(Capabilities, NameTableFollowsTheKernelNumbers) {
   EXPECT_EQ(capability_name(0), "CAP_CHOWN");

@@ -6,15 +6,14 @@
 #include <vector>
 
 #include "lib/oci/capabilities.h"
+#include "tests/unit/oci/test_support.h"
 
 namespace nook::oci {
 namespace {
 
 using Names = std::vector<std::string>;
 
-const Names kDefaultCaps = {"CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",    "CAP_FSETID",
-                            "CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",   "CAP_SETGID",
-                            "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT"};
+using test_support::kDefaultCaps;
 
 Names first_names(const Seccomp& s) {
   Names out;
@@ -103,7 +102,7 @@ TEST(SeccompProfile, EmptyProfileMeansNoSeccomp) {
   EXPECT_FALSE(profile->has_value());
 }
 
-std::string error_of(std::string_view json) {
+std::string profile_error(std::string_view json) {
   auto profile = load_seccomp_profile(json, {.capabilities = {}});
   if (profile) return "no error";
   EXPECT_EQ(profile.error().kind(), ErrorKind::InvalidArgument);
@@ -111,29 +110,29 @@ std::string error_of(std::string_view json) {
 }
 
 TEST(SeccompProfile, MalformedProfilesAreNamed) {
-  EXPECT_TRUE(error_of("{").starts_with("decoding seccomp profile failed: ")) << error_of("{");
-  EXPECT_EQ(error_of("[]"), "decoding seccomp profile failed: expected a JSON object");
-  EXPECT_EQ(error_of(R"({"defaultAction": "SCMP_ACT_NOPE"})"),
+  EXPECT_TRUE(profile_error("{").starts_with("decoding seccomp profile failed: ")) << profile_error("{");
+  EXPECT_EQ(profile_error("[]"), "decoding seccomp profile failed: expected a JSON object");
+  EXPECT_EQ(profile_error(R"({"defaultAction": "SCMP_ACT_NOPE"})"),
             "decoding seccomp profile failed: defaultAction: unknown action \"SCMP_ACT_NOPE\"");
-  EXPECT_EQ(error_of(R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+  EXPECT_EQ(profile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
                         "archMap": [{"architecture": "SCMP_ARCH_X86_64"}]})"),
             "'architectures' and 'archMap' were specified in the seccomp profile, use either 'architectures' or "
             "'archMap'");
   EXPECT_EQ(
-      error_of(
+      profile_error(
           R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"name": "a", "names": ["b"], "action": "SCMP_ACT_ALLOW"}]})"),
       "'name' and 'names' were specified in the seccomp profile, use either 'name' or 'names'");
-  EXPECT_EQ(error_of(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["a"]}]})"),
+  EXPECT_EQ(profile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["a"]}]})"),
             "decoding seccomp profile failed: syscalls[0].action: missing");
-  EXPECT_EQ(error_of(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["a"], "action": "SCMP_ACT_ALLOW",
+  EXPECT_EQ(profile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["a"], "action": "SCMP_ACT_ALLOW",
                         "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_ABOUT"}]}]})"),
             "decoding seccomp profile failed: syscalls[0].args[0].op: unknown operator \"SCMP_CMP_ABOUT\"");
   EXPECT_EQ(
-      error_of(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": "a", "action": "SCMP_ACT_ALLOW"}]})"),
+      profile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": "a", "action": "SCMP_ACT_ALLOW"}]})"),
       "decoding seccomp profile failed: syscalls[0].names: expected an array of strings");
-  EXPECT_EQ(error_of(R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_Z80"]})"),
+  EXPECT_EQ(profile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_Z80"]})"),
             "decoding seccomp profile failed: architectures: unknown architecture \"SCMP_ARCH_Z80\"");
-  EXPECT_EQ(error_of(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["a"], "action": "SCMP_ACT_ALLOW",
+  EXPECT_EQ(profile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["a"], "action": "SCMP_ACT_ALLOW",
                         "includes": {"minKernel": "new"}}]})"),
             "decoding seccomp profile failed: syscalls[0].includes.minKernel: invalid kernel version \"new\"");
 }

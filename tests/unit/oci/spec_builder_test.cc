@@ -6,15 +6,14 @@
 #include <vector>
 
 #include "lib/oci/seccomp_profile.h"
+#include "tests/unit/oci/test_support.h"
 
 namespace nook::oci {
 namespace {
 
 using Strings = std::vector<std::string>;
 
-const Strings kDefaultCaps = {"CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",    "CAP_FSETID",
-                              "CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",   "CAP_SETGID",
-                              "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT"};
+using test_support::kDefaultCaps;
 
 // What the engine passes for a plain rootless `nook run IMAGE` on this kind of host.
 SpecOptions base_options() {

@@ -30,7 +30,7 @@ ResolvedUser resolve(std::string_view user, const std::vector<std::string>& grou
   return r.value_or(ResolvedUser{});
 }
 
-std::string error_of(std::string_view user, const std::vector<std::string>& group_add = {}) {
+std::string user_error(std::string_view user, const std::vector<std::string>& group_add = {}) {
   auto r = resolve_user_from_files(user, group_add, kPasswd, kGroup);
   if (r) return "no error";
   EXPECT_EQ(r.error().kind(), ErrorKind::InvalidArgument);
@@ -88,12 +88,12 @@ TEST(User, UnknownNumericIdsAreFine) {
 TEST(User, GroupAddDropsDuplicates) { EXPECT_EQ(resolve("bob", {"10", "bob"}).additional_gids, (Gids{1000, 10})); }
 
 TEST(User, UnknownNamesAreErrors) {
-  EXPECT_EQ(error_of("nobody"), "unable to find user nobody: no matching entries in passwd file");
-  EXPECT_EQ(error_of("bob:nogroup"), "unable to find group nogroup: no matching entries in group file");
-  EXPECT_EQ(error_of("", {"nogroup"}), "unable to find group nogroup: no matching entries in group file");
-  EXPECT_EQ(error_of("-1"), "uids and gids must be in range 0-2147483647");
-  EXPECT_EQ(error_of("bob:4294967296"), "uids and gids must be in range 0-2147483647");
-  EXPECT_EQ(error_of("a:b:c"), "invalid user \"a:b:c\"");
+  EXPECT_EQ(user_error("nobody"), "unable to find user nobody: no matching entries in passwd file");
+  EXPECT_EQ(user_error("bob:nogroup"), "unable to find group nogroup: no matching entries in group file");
+  EXPECT_EQ(user_error("", {"nogroup"}), "unable to find group nogroup: no matching entries in group file");
+  EXPECT_EQ(user_error("-1"), "uids and gids must be in range 0-2147483647");
+  EXPECT_EQ(user_error("bob:4294967296"), "uids and gids must be in range 0-2147483647");
+  EXPECT_EQ(user_error("a:b:c"), "invalid user \"a:b:c\"");
 }
 
 TEST(User, MissingFilesAllowNumericIdsOnly) {

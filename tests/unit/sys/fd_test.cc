@@ -8,6 +8,8 @@
 #include <string>
 #include <type_traits>
 
+#include "tests/unit/sys/test_support.h"
+
 namespace nook::sys {
 namespace {
 
@@ -18,8 +20,8 @@ static_assert(!std::is_convertible_v<UniqueFd, int>);
 static_assert(!std::is_convertible_v<int, UniqueFd>);
 static_assert(!std::is_convertible_v<UniqueFd, bool>);
 
-bool is_open(int fd) { return ::fcntl(fd, F_GETFD) >= 0 || errno != EBADF; }
-bool has_cloexec(int fd) { return (::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0; }
+using test_support::has_cloexec;
+using test_support::is_open;
 bool is_nonblocking(int fd) { return (::fcntl(fd, F_GETFL) & O_NONBLOCK) != 0; }
 
 int open_null() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }

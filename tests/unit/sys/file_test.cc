@@ -14,10 +14,13 @@
 #include <thread>
 #include <vector>
 
+#include "tests/unit/sys/test_support.h"
+
 namespace nook::sys {
 namespace {
 
-bool has_cloexec(int fd) { return (::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0; }
+using test_support::exists;
+using test_support::has_cloexec;
 
 std::vector<std::string> list_dir(const std::string& path) {
   std::vector<std::string> names;
@@ -30,11 +33,6 @@ std::vector<std::string> list_dir(const std::string& path) {
   ::closedir(dir);
   std::sort(names.begin(), names.end());
   return names;
-}
-
-bool exists(const std::string& path) {
-  struct stat st;
-  return ::lstat(path.c_str(), &st) == 0;
 }
 
 mode_t mode_of(const std::string& path) {

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "lib/sys/file.h"
+#include "tests/unit/sys/test_support.h"
 
 namespace nook::sys {
 namespace {
@@ -48,10 +49,7 @@ dev_t dev_of(const std::string& path) {
   return st.st_dev;
 }
 
-bool exists(const std::string& path) {
-  struct stat st;
-  return ::lstat(path.c_str(), &st) == 0;
-}
+using test_support::exists;
 
 // Runs `body` in a forked child inside a new, private mount namespace: unshare(CLONE_NEWNS) when
 // we may (root), else CLONE_NEWUSER | CLONE_NEWNS with ourselves mapped to root. Skips the test

@@ -10,12 +10,13 @@
 #include <string>
 
 #include "lib/sys/file.h"
+#include "tests/unit/sys/test_support.h"
 
 namespace nook::sys {
 namespace {
 
-bool is_open(int fd) { return ::fcntl(fd, F_GETFD) >= 0 || errno != EBADF; }
-bool has_cloexec(int fd) { return (::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0; }
+using test_support::has_cloexec;
+using test_support::is_open;
 
 TEST(PidfdOpen, OwnProcess) {
   auto pidfd = pidfd_open(::getpid());

@@ -25,6 +25,13 @@ TEST(Strings, JoinTrimCase) {
   EXPECT_FALSE(iequals("docker", "dockers"));
 }
 
+TEST(Strings, Contains) {
+  const std::vector<std::string> list{"CAP_CHOWN", "ALL"};
+  EXPECT_TRUE(contains(list, "ALL"));
+  EXPECT_FALSE(contains(list, "all"));
+  EXPECT_FALSE(contains({}, ""));
+}
+
 TEST(Strings, GlobMatch) {
   EXPECT_TRUE(glob_match("*", "anything"));
   EXPECT_TRUE(glob_match("*", ""));
