@@ -38,6 +38,9 @@ struct Verb {
   // Verbs that write layer content or start containers enter the user namespace first; main.cc
   // does it before the verb runs (DESIGN.md "Process model").
   bool needs_userns = false;
+  // Its arguments are containers it starts (start, restart): one that shares another's network
+  // namespace makes the verb join that container's user namespace (engine::userns_to_share).
+  bool starts_containers = false;
 };
 
 // Every verb and group, in the order --help lists them.

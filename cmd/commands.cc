@@ -184,7 +184,7 @@ constexpr std::string_view kLogsDescription =
   Verb{.path = prefix "restart", .summary = "Restart one or more containers",                                    \
        .description = "Restarts one or more running containers. The container ID or name can be used.\n\n  A timeout before forcibly stopping can be set, but defaults to 10 seconds.", \
        .usage = "[options] CONTAINER [CONTAINER...]", .example = "nook restart -l\n  nook restart ctrID\n  nook restart --running --all", \
-       .args = Args::Any, .setup = &setup_restart, .needs_userns = true},                                          \
+       .args = Args::Any, .setup = &setup_restart, .needs_userns = true, .starts_containers = true},                                          \
   Verb{.path = prefix "top", .summary = "Display the running processes of a container",                          \
        .description = "Display the running processes of a container.\n\n  The top command extends the ps(1) compatible AIX descriptors with container-specific ones as shown below.  In the absence of a descriptor the default format is used.\n\n  Format descriptors: args, comm, etime, group, hgroup, hpid, huser, nice, pcpu, pgid, pid, ppid, rgroup, rss, ruser, state, time, tty, user, vsz", \
        .usage = "[options] CONTAINER [FORMAT-DESCRIPTORS|ARGS...]",                                               \
@@ -222,7 +222,7 @@ constexpr std::string_view kLogsDescription =
        .args = Args::AtLeastOne, .setup = &setup_run, .needs_userns = true},                                      \
   Verb{.path = prefix "start", .summary = "Start one or more containers",                                          \
        .usage = "[options] CONTAINER [CONTAINER...]", .example = "nook start ctrID\n  nook start -a ctrID",         \
-       .args = Args::Any, .setup = &setup_start, .needs_userns = true},                                           \
+       .args = Args::Any, .setup = &setup_start, .needs_userns = true, .starts_containers = true},                                           \
   Verb{.path = prefix "stop", .summary = "Stop one or more containers",                                            \
        .usage = "[options] CONTAINER [CONTAINER...]", .example = "nook stop ctrID\n  nook stop -t 2 ctrID",         \
        .args = Args::Any, .setup = &setup_stop},                                                                   \

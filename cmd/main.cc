@@ -216,10 +216,17 @@ Result<int> run_verb(const Verb& verb, std::vector<std::string> rest, GlobalOpti
   if (verb.needs_userns) {
     // Before the verb runs and before any thread exists (DESIGN.md "Process model").
     const engine::Settings* settings = NOOK_TRY(ctx.settings());
-    NOOK_TRY_VOID(engine::enter_userns(*settings, [](const std::string& warning) {
-      fmt::print(stderr, "nook: warning: {}\n", warning);
-      std::fflush(stderr);
-    }));
+    std::vector<std::string> networks;
+    if (const CLI::Option* network = app.get_option_no_throw("--network")) networks = network->as<std::vector<std::string>>();
+    pid_t share_with = NOOK_TRY(engine::userns_to_share(
+        *settings, networks, verb.starts_containers ? positionals : std::vector<std::string>{}));
+    NOOK_TRY_VOID(engine::enter_userns(
+        *settings,
+        [](const std::string& warning) {
+          fmt::print(stderr, "nook: warning: {}\n", warning);
+          std::fflush(stderr);
+        },
+        share_with));
   }
   return runner(ctx, positionals);
 }

@@ -239,4 +239,11 @@ Result<void> join_user_namespace(pid_t pid) {
   return {};
 }
 
+Result<void> enter_existing_user_namespace(pid_t pid) {
+  if (::geteuid() == 0) return {};
+  NOOK_TRY_VOID(join_user_namespace(pid));
+  if (::unshare(CLONE_NEWNS) != 0) return fail(Error::from_errno("unshare", "a mount namespace"));
+  return become_root();
+}
+
 }  // namespace nook::rootless

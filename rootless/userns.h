@@ -85,4 +85,10 @@ struct UsernsEntry {
 // namespace is not ours.
 [[nodiscard]] Result<void> join_user_namespace(pid_t pid);
 
+// enter_user_namespace() into the user namespace of process `pid` instead of a new one: joins it
+// (join_user_namespace), then a new mount namespace, uid/gid 0 and "/" as a slave, as there. For
+// a command whose container must share a namespace of another container (`--network
+// container:NAME`): only a process in that container's user namespace may join its namespaces.
+[[nodiscard]] Result<void> enter_existing_user_namespace(pid_t pid);
+
 }  // namespace nook::rootless

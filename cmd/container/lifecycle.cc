@@ -97,10 +97,7 @@ Runner setup_rm(CLI::App& app) {
   flag_bool(app, "-i,--ignore", options->ignore, "Ignore errors when a specified container is missing");
   add_stop_time_flag(app, timeout);
   flag_bool(app, "-v,--volumes", options->volumes, "Remove anonymous volumes associated with the container");
-  // No container depends on another yet (no pods, no --network container:): --depend removes
-  // just the containers named.
-  auto depend = std::make_shared<bool>(false);
-  flag_bool(app, "--depend", *depend, "Remove container and all containers that depend on the selected container");
+  flag_bool(app, "--depend", options->depend, "Remove container and all containers that depend on the selected container");
   return [=](Context& ctx, const std::vector<std::string>& args) -> Result<int> {
     if (args.empty() && !options->all) return fail(ErrorKind::InvalidArgument, "you must provide at least one name or id");
     engine::RemoveOptions o = *options;

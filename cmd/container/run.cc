@@ -87,7 +87,7 @@ std::shared_ptr<CreateFlags> declare_create_flags(CLI::App& app) {
   flag_strings(app, "--expose", o.expose, "Expose a port or a range of ports");
   flag_bool(app, "--no-hosts", o.no_hosts, "Do not create /etc/hosts within the container, instead use the version from the image");
   flag_string(app, "--network,--net", o.network,
-              "Connect a container to a network (slirp4netns[:OPTIONS], none, host, private, ns:PATH)");
+              "Connect a container to a network (slirp4netns[:OPTIONS], none, host, private, container:ID|NAME, ns:PATH)");
   flag_strings(app, "-p,--publish", o.publish, "Publish a container's port, or a range of ports, to the host");
   flag_bool(app, "-P,--publish-all", o.publish_all, "Publish all exposed ports to random ports on the host interface");
   flag_bool(app, "--privileged", o.privileged, "Give extended privileges to container");

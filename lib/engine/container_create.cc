@@ -201,6 +201,7 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
       network_mode.kind));
   storage::Store store = NOOK_TRY(open_store(settings));
   container::ContainerStore containers = NOOK_TRY(container::ContainerStore::open(settings.config.graph_root, false));
+  NOOK_TRY_VOID(resolve_network_container(containers, network_mode));
   if (options.replace && !options.name.empty()) {
     auto existing = containers.find(options.name);
     if (existing && existing->name == options.name) {
@@ -297,6 +298,7 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   record = NOOK_TRY(containers.add(std::move(record)));
   run_flags.auto_lock.reset();  // the record holds its auto range now
   auto undo = [&](Error error) -> std::unexpected<Error> {
+    unshare_network_files(containers, record);
     (void)containers.remove(record.id);
     remove_anonymous_volumes(settings.config.graph_root, record);
     return std::unexpected(std::move(error));
@@ -319,12 +321,15 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   auto user_mounts = resolve_container_mounts(settings, store, options, image_config.config, record, paths, user->uid, user->gid);
   if (!user_mounts) return undo(user_mounts.error());
   spec_options.extra_mounts = std::move(*user_mounts);
-  for (std::string_view file : {"hosts", "hostname", "resolv.conf"}) {
+  auto shared = share_network_files(containers, record, spec_options.hostname);
+  if (!shared) return undo(shared.error());
+  for (const auto& [file, source] : {std::pair{"hosts", shared->hosts}, std::pair{"hostname", paths.userdata + "/hostname"},
+                                     std::pair{"resolv.conf", shared->resolv}}) {
     // --no-hosts and --dns none: the image's own file stays.
-    if ((record.no_hosts && file == "hosts") || (record.dns_none && file == "resolv.conf")) continue;
+    if ((record.no_hosts && file == std::string_view("hosts")) || (record.dns_none && file == std::string_view("resolv.conf"))) continue;
     spec_options.extra_mounts.push_back(oci::Mount{.destination = fmt::format("/etc/{}", file),
                                                    .type = "bind",
-                                                   .source = fmt::format("{}/{}", paths.userdata, file),
+                                                   .source = source,
                                                    .options = {"bind", "rprivate"}});
   }
   if (auto added = add_run_flag_mounts(settings, store, record, paths, run_flags, spec_options); !added) {

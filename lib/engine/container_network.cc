@@ -1,8 +1,16 @@
 #include "lib/engine/container_network.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 
 #include <algorithm>
+
+#include "lib/engine/container_internal.h"
+#include "lib/network/etc_files.h"
+#include "lib/oci/spec.h"
+#include "lib/sys/file.h"
+#include "lib/util/log.h"
+#include "lib/util/strings.h"
 
 namespace nook::engine {
 
@@ -21,8 +29,6 @@ Result<network::NetworkMode> container_network_mode(const Settings& settings, co
                                               : "bridge networking is not supported yet: use slirp4netns, host or none");
     case ModeKind::Pasta:
       return fail(ErrorKind::Unsupported, "pasta networking is not supported yet: use slirp4netns");
-    case ModeKind::Container:
-      return fail(ErrorKind::Unsupported, "--network container: is not supported yet");
     case ModeKind::Named:
       return fail(ErrorKind::NotFound,
                   fmt::format("unable to find network with name or ID {}: network not found", mode.value));
@@ -74,6 +80,118 @@ Result<ContainerPorts> resolve_container_ports(const ContainerCreateOptions& opt
   }
   NOOK_TRY_VOID(network::allocate_host_ports(ports.published));
   return ports;
+}
+
+Result<void> resolve_network_container(const container::ContainerStore& containers, network::NetworkMode& mode) {
+  if (mode.kind != network::ModeKind::Container) return {};
+  container::Container target = NOOK_TRY(containers.find(mode.value));
+  mode.value = target.id;
+  mode.text = "container:" + target.id;
+  return {};
+}
+
+Result<std::vector<std::string>> network_dependents(const container::ContainerStore& containers, std::string_view id) {
+  std::vector<std::string> ids;
+  std::string mode = fmt::format("container:{}", id);
+  for (const container::Container& other : NOOK_TRY(containers.list())) {
+    if (other.network_mode == mode) ids.push_back(other.id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+Result<pid_t> userns_to_share(const Settings& settings, const std::vector<std::string>& network_flags,
+                              const std::vector<std::string>& containers) {
+  if (!settings.config.rootless) return 0;
+  std::vector<std::string> targets;
+  for (const std::string& flag : network_flags) {
+    if (flag.starts_with("container:")) targets.push_back(flag.substr(10));
+  }
+  if (targets.empty() && containers.empty()) return 0;
+  auto store = container::ContainerStore::open(settings.config.graph_root, true);
+  if (!store) return 0;  // no store yet, so nothing runs
+  for (const std::string& key : containers) {
+    auto record = store->find(key);
+    if (record && record->network_mode.starts_with("container:")) targets.push_back(record->network_mode.substr(10));
+  }
+  for (const std::string& key : targets) {
+    auto target = store->find(key);
+    if (!target) continue;
+    reconcile_view(*store, *target);
+    if (has_process(*target) && target->state.pid > 0) return target->state.pid;
+  }
+  return 0;
+}
+
+namespace {
+
+// In place, not by rename: the file is bind-mounted into running containers.
+Result<void> rewrite_in_place(const std::string& path, std::string_view text, int flags) {
+  sys::UniqueFd fd = NOOK_TRY(sys::open_file(path, O_WRONLY | O_CLOEXEC | flags));
+  return sys::write_all(fd.get(), text);
+}
+
+}  // namespace
+
+Result<SharedNetworkFiles> share_network_files(const container::ContainerStore& store,
+                                               const container::Container& record, const std::string& hostname) {
+  container::ContainerPaths own = store.paths(record.id);
+  SharedNetworkFiles files{.hosts = own.userdata + "/hosts", .resolv = own.userdata + "/resolv.conf"};
+  if (!record.network_mode.starts_with("container:")) return files;
+  container::Container target = NOOK_TRY(store.find(record.network_mode.substr(10)));
+  container::ContainerPaths theirs = store.paths(target.id);
+  if (!target.no_hosts && !record.no_hosts) {
+    files.hosts = theirs.userdata + "/hosts";
+    NOOK_TRY_VOID(rewrite_in_place(files.hosts, network::format_line("127.0.0.1", {hostname, record.name}), O_APPEND));
+  }
+  if (!target.dns_none && !record.dns_none) files.resolv = theirs.userdata + "/resolv.conf";
+  return files;
+}
+
+void unshare_network_files(const container::ContainerStore& store, const container::Container& record) {
+  if (!record.network_mode.starts_with("container:") || record.no_hosts) return;
+  auto target = store.find(record.network_mode.substr(10));
+  auto hostname = sys::read_file(store.paths(record.id).userdata + "/hostname");
+  if (!target || !hostname) return;
+  std::string path = store.paths(target->id).userdata + "/hosts";
+  auto text = sys::read_file(path);
+  if (!text) return;
+  std::string kept = network::remove_hosts_line(
+      *text, {"127.0.0.1", {std::string(strings::trim(*hostname)), record.name}});
+  if (kept != *text) {
+    if (auto written = rewrite_in_place(path, kept, O_TRUNC); !written) {
+      NOOK_DEBUG(Store, "removing {}'s line from {}: {}", record.id, path, written.error().message());
+    }
+  }
+}
+
+Result<void> join_network_container(const Settings& settings, const container::ContainerStore& store,
+                                    const container::Container& record, const container::ContainerPaths& paths) {
+  if (!record.network_mode.starts_with("container:")) return {};
+  container::Container target = NOOK_TRY(store.find(record.network_mode.substr(10)));
+  reconcile_view(store, target);
+  if (!has_process(target)) {
+    NOOK_DEBUG(Store, "container {}: starting {}, whose network namespace it shares", record.id, target.id);
+    NOOK_TRY(start_container(settings, target.id, AttachOptions{}));
+    target = NOOK_TRY(store.find(target.id));
+  }
+  if (target.state.pid <= 0) {
+    return fail(ErrorKind::InvalidState, fmt::format("container {} has no process whose network namespace {} could join",
+                                                     target.id, record.id));
+  }
+  oci::Spec spec = NOOK_TRY(oci::load_spec(paths.userdata));
+  std::string netns = fmt::format("/proc/{}/ns/net", target.state.pid);
+  bool found = false;
+  for (oci::Namespace& ns : spec.linux_.namespaces) {
+    if (ns.type == "network") {
+      if (ns.path == netns) return {};
+      ns.path = netns;
+      found = true;
+    }
+  }
+  if (!found) spec.linux_.namespaces.push_back({.type = "network", .path = netns});
+  std::string text = oci::to_json(spec).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return sys::write_file_atomic(paths.userdata + "/config.json", text, 0600, sys::Durability::AtomicOnly);
 }
 
 }  // namespace nook::engine

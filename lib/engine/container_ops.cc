@@ -4,12 +4,14 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
 #include "lib/container/container.h"
 #include "lib/engine/container_cgroups.h"
 #include "lib/engine/container_internal.h"
+#include "lib/engine/container_network.h"
 #include "lib/engine/image_reports.h"
 #include "lib/engine/volume_internal.h"
 #include "lib/monitor/attach.h"
@@ -17,6 +19,7 @@
 #include "lib/sys/proc.h"
 #include "lib/sys/syscall.h"
 #include "lib/util/log.h"
+#include "lib/util/strings.h"
 
 namespace nook::engine {
 
@@ -178,8 +181,33 @@ Result<std::vector<ContainerResult>> remove_containers(const Settings& settings,
                                                        const RemoveOptions& options) {
   container::ContainerStore store = NOOK_TRY(container::ContainerStore::open(settings.config.graph_root, false));
   std::vector<ContainerResult> results;
-  for (Target& target : NOOK_TRY(resolve_targets(store, keys, options.all))) {
+  std::vector<Target> targets = NOOK_TRY(resolve_targets(store, keys, options.all));
+  // A container sharing another's network goes before it (rm -a, or both named).
+  std::stable_partition(targets.begin(), targets.end(), [](const Target& t) {
+    return t.record && t.record->network_mode.starts_with("container:");
+  });
+  auto named = [&](const std::string& id) {
+    return std::any_of(targets.begin(), targets.end(), [&](const Target& t) { return t.record && t.record->id == id; });
+  };
+  for (Target& target : targets) {
     ContainerResult result{.key = target.key};
+    if (target.record) {
+      // What still uses its network namespace must go first: with --depend it does, else rm fails.
+      auto dependents = network_dependents(store, target.record->id);
+      if (dependents) std::erase_if(*dependents, named);
+      if (dependents && !dependents->empty() && options.depend) {
+        for (ContainerResult& removed : NOOK_TRY(remove_containers(settings, *dependents, options))) {
+          results.push_back(std::move(removed));
+        }
+      } else if (dependents && !dependents->empty()) {
+        target.record = fail(ErrorKind::Exists,
+                             fmt::format("container {} has dependent containers which must be removed before it: {}: "
+                                         "container already exists",
+                                         target.record->id, strings::join(*dependents, ",")));
+      } else if (!dependents) {
+        target.record = fail(dependents.error());
+      }
+    }
     if (!target.record) {
       if (!(options.ignore && target.record.error().kind() == ErrorKind::NotFound)) {
         result.error = target.record.error();
@@ -202,6 +230,7 @@ Result<std::vector<ContainerResult>> remove_containers(const Settings& settings,
       }
       sys::FileLock lock = NOOK_TRY(store.lock(record.id));
       unmount_rootfs(store.paths(record.id));
+      unshare_network_files(store, record);
       NOOK_TRY_VOID(store.remove(record.id));
       // The runtime's state, left behind when the monitor was killed before it could clean up.
       (void)sys::remove_all(fmt::format("{}/runtime/{}", settings.config.run_root, record.id));

@@ -351,8 +351,8 @@ Result<ContainerInspectReport> inspect_containers(const Settings& settings, cons
     host["ContainerIDFile"] = "";
     host["LogConfig"] = ojson{{"Type", c.log_driver}, {"Config", nullptr}, {"Path", paths.log}, {"Tag", ""},
                               {"Size", c.log_max_size > 0 ? human_size(static_cast<double>(c.log_max_size), 3) : "0B"}};
-    host["NetworkMode"] = c.network_mode.substr(0, c.network_mode.starts_with("ns:") ? std::string::npos
-                                                                                     : c.network_mode.find(':'));
+    bool whole = c.network_mode.starts_with("ns:") || c.network_mode.starts_with("container:");
+    host["NetworkMode"] = c.network_mode.substr(0, whole ? std::string::npos : c.network_mode.find(':'));
     host["PortBindings"] = network::inspect_ports(c.ports, {}, false);
     host["RestartPolicy"] = ojson{{"Name", c.restart_policy == "no" ? "" : c.restart_policy},
                                   {"MaximumRetryCount", c.restart_max_retries}};

@@ -12,6 +12,7 @@
 #include "lib/container/container.h"
 #include "lib/engine/container_cgroups.h"
 #include "lib/engine/container_internal.h"
+#include "lib/engine/container_network.h"
 #include "lib/engine/container_run_flags.h"
 #include "lib/engine/container_userns.h"
 #include "lib/engine/container_terminal.h"
@@ -314,6 +315,7 @@ Result<int> start_container(const Settings& settings, std::string_view key, cons
   }
   if (record.state.status == Status::Initialized) return start_initialized(settings, store, record, std::move(lock), attach);
 
+  NOOK_TRY_VOID(join_network_container(settings, store, record, paths));
   storage::Store images = NOOK_TRY(open_store_read_only(settings));
   NOOK_TRY_VOID(mount_rootfs(settings, images, record, paths));
   ScopeExit unmount([&] { unmount_rootfs(paths); });
@@ -410,6 +412,7 @@ Result<void> finish_container(const std::string& graph_root, const std::string& 
   unmount_rootfs(paths);
   if (record.auto_remove) {
     lock.unlock();
+    unshare_network_files(store, record);
     NOOK_TRY_VOID(store.remove(id));
     remove_anonymous_volumes(graph_root, record);  // --rm takes the anonymous volumes along
     return {};

@@ -156,6 +156,7 @@ struct RemoveOptions {
   bool all = false;
   bool volumes = false;
   bool ignore = false;
+  bool depend = false;  // the containers that share a named one's network go too, first
   std::optional<unsigned> timeout;
 };
 [[nodiscard]] Result<std::vector<ContainerResult>> remove_containers(const Settings& settings,

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/types.h>
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -52,9 +54,19 @@ nlohmann::json version_report();
 
 // Entering the rootless user namespace, as every command that writes layer content does (a no-op
 // as root). Must be called before any thread exists (rootless/userns.h). The single-id warning,
-// if any, goes to `on_warning`.
+// if any, goes to `on_warning`. With `share_with` (a running container's init, from
+// userns_to_share()) the command joins that container's user namespace instead of making one.
 [[nodiscard]] Result<void> enter_userns(const Settings& settings,
-                                        const std::function<void(const std::string&)>& on_warning);
+                                        const std::function<void(const std::string&)>& on_warning,
+                                        pid_t share_with = 0);
+
+// The running container whose user namespace a command must enter to start its containers, 0
+// for a new one: rootless, a container can only join the network namespace of another
+// (`--network container:NAME`) from inside that container's user namespace. `network_flags` are
+// run's --network values, `containers` the containers start and restart name. A dependency that
+// does not exist or does not run is left to the command itself to report (or start).
+[[nodiscard]] Result<pid_t> userns_to_share(const Settings& settings, const std::vector<std::string>& network_flags,
+                                            const std::vector<std::string>& containers);
 
 // `nook unshare`: as a non-root user, enters the user namespace every writing command uses
 // (rootless/userns.h; must be called before any thread exists), then runs `command` (empty: the

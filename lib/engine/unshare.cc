@@ -89,8 +89,10 @@ class IgnoreTerminalSignals {
 
 }  // namespace
 
-Result<void> enter_userns(const Settings& settings, const std::function<void(const std::string&)>& on_warning) {
+Result<void> enter_userns(const Settings& settings, const std::function<void(const std::string&)>& on_warning,
+                          pid_t share_with) {
   if (!settings.env.rootless()) return {};
+  if (share_with > 0) return rootless::enter_existing_user_namespace(share_with);
   rootless::UsernsPlan plan = NOOK_TRY(plan_for(settings.env));
   rootless::UsernsEntry entry = NOOK_TRY(rootless::enter_user_namespace(plan));
   if (entry.warning && on_warning) on_warning(*entry.warning);

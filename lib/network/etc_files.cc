@@ -103,11 +103,24 @@ std::vector<std::string> last_line_fields(std::string_view text, std::string_vie
 
 bool loopback_nameserver(std::string_view ip) { return ip == "::1" || (ip.starts_with("127.") && is_ipv4(ip)); }
 
+}  // namespace
+
 std::string format_line(const std::string& ip, const std::vector<std::string>& names) {
   return fmt::format("{}\t{}\n", ip, strings::join(names, " "));
 }
 
-}  // namespace
+std::string remove_hosts_line(std::string_view text, const HostEntry& entry) {
+  std::string out;
+  for (std::string_view rest = text; !rest.empty();) {
+    size_t end = rest.find('\n');
+    std::string_view line = rest.substr(0, end == std::string_view::npos ? rest.size() : end + 1);
+    rest.remove_prefix(line.size());
+    std::vector<HostEntry> parsed = parse_hosts(line);
+    if (parsed.size() == 1 && parsed[0] == entry) continue;
+    out += line;
+  }
+  return out;
+}
 
 Result<NameFlags> check_name_flags(const NameFlags& flags, ModeKind mode) {
   NameFlags out;

@@ -62,6 +62,12 @@ std::string host_local_ip();
 // The choice host_local_ip() makes among `addresses` (in the host's interface order).
 std::string pick_local_ip(const std::vector<std::string>& addresses);
 
+// One line of a hosts file as podman writes it: `IP<tab>NAME NAME...`.
+std::string format_line(const std::string& ip, const std::vector<std::string>& names);
+// `text` without the lines that are exactly `entry` (etchosts.Remove); comments and other lines
+// stay as they are.
+std::string remove_hosts_line(std::string_view text, const HostEntry& entry);
+
 struct HostsInputs {
   ModeKind mode = ModeKind::None;
   std::string hostname;

@@ -295,3 +295,56 @@ PY
     run_nook 0 container inspect --format '{{.State.Status}}' victim
     is "$stdout_only" "running" "the container itself goes on"
 }
+
+@test "--network container: shares the network namespace, /etc/hosts and /etc/resolv.conf" {
+    local port
+    port=$(free_port)
+    run_nook 0 run -d --name web -p "127.0.0.1:$port:80" "$IMAGE" sh -c "$HTTPD_SCRIPT"
+    fetch "http://127.0.0.1:$port/index.html" >/dev/null
+    local web_id web_pid
+    web_id=$("$NOOK" inspect --format '{{.Id}}' web)
+    web_pid=$("$NOOK" inspect --format '{{.State.Pid}}' web)
+    # Same namespace: the web server answers on the other container's loopback, tap0 is there.
+    run_nook 0 run --rm --name side --hostname sidehost --network container:web "$IMAGE" sh -c \
+        'wget -q -O - http://127.0.0.1/index.html; ip -o -4 addr show tap0 | grep -o "10.0.2.100/24"; readlink /proc/self/ns/net; grep sidehost /etc/hosts'
+    is "${lines[0]}" "hello from nook"
+    is "${lines[1]}" "10.0.2.100/24"
+    is "${lines[2]}" "$(readlink "/proc/$web_pid/ns/net")" "the same network namespace"
+    is "${lines[3]}" "$(printf '127.0.0.1\tsidehost side')" "its line in the shared hosts file"
+    # The --rm container's line left the hosts file with it; the running web sees the same file.
+    run_nook 0 exec web cat /etc/hosts
+    [[ $stdout_only != *sidehost* ]] || die "the line of a removed container stayed: $stdout_only"
+    run_nook 0 create --name side2 --hostname side2host --network "container:${web_id:0:12}" "$IMAGE" sleep 1000
+    run_nook 0 inspect --format '{{.HostConfig.NetworkMode}}' side2
+    is "$stdout_only" "container:$web_id" "the full id, as podman"
+    run_nook 0 exec web grep -c side2host /etc/hosts
+    is "$stdout_only" "1" "the running dependency sees the new line at once"
+    # -p and --dns are not for a shared namespace.
+    run_nook 0 create --name side3 -p 8080 --network container:web "$IMAGE" true
+    is "$(sed -n 1p <<<"$stderr_only")" "Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use"
+    run_nook 125 create --dns 10.0.0.1 --network container:web "$IMAGE" true
+    is "$stderr_only" "Error: conflicting options: dns and the network mode: container"
+    run_nook 125 create --network container:nosuch "$IMAGE" true
+    is "$stderr_only" "Error: no container with name or ID \"nosuch\" found: no such container"
+
+    # The dependency cannot go while containers use its namespace; --depend takes them along.
+    run_nook 125 rm -f -t 0 web
+    [[ $stderr_only == "Error: container $web_id has dependent containers which must be removed before it: "* ]] ||
+        die "unexpected: $stderr_only"
+    run_nook 0 inspect --format '{{.State.Status}}' web
+    is "$stdout_only" "running" "the refused rm stopped nothing"
+
+    # Starting the dependent starts a stopped dependency first (as podman does).
+    run_nook 0 stop -t 0 web
+    run_nook 0 start side2
+    run_nook 0 inspect --format '{{.State.Status}}' web side2
+    is "$stdout_only" "$(printf 'running\nrunning')"
+    is "$(fetch "http://127.0.0.1:$port/index.html")" "hello from nook" "web's ports work again"
+    run_nook 0 exec side2 wget -q -O - http://127.0.0.1/index.html
+    is "$stdout_only" "hello from nook"
+    web_pid=$("$NOOK" inspect --format '{{.State.Pid}}' web)
+    run_nook 0 rm --depend -f -t 0 web
+    [[ -z $(slirp_of "$web_pid") ]] || die "slirp4netns outlived the container"
+    run_nook 0 ps -a --format '{{.Names}}'
+    is "$stdout_only" "" "rm --depend removed web and both containers sharing its network"
+}

@@ -96,6 +96,16 @@ TEST(NameFlagsTest, ConflictsWithTheNetworkModeAndNoHosts) {
   EXPECT_EQ(error_of(check_name_flags(hosts, ModeKind::None)), "");
 }
 
+TEST(HostsTest, FormatLineAndRemoveItAgain) {
+  std::string line = format_line("127.0.0.1", {"web2", "web2-name"});
+  EXPECT_EQ(line, "127.0.0.1\tweb2 web2-name\n");
+  std::string text = std::string(kHostHosts) + line;
+  EXPECT_EQ(remove_hosts_line(text, {"127.0.0.1", {"web2", "web2-name"}}), kHostHosts);
+  // Only the exact entry goes: another name list, a comment or a last line without a newline stay.
+  EXPECT_EQ(remove_hosts_line(text, {"127.0.0.1", {"web2"}}), text);
+  EXPECT_EQ(remove_hosts_line("# 127.0.0.1 a\n127.0.0.1 a", {"127.0.0.1", {"a"}}), "# 127.0.0.1 a\n");
+}
+
 TEST(HostsTest, ParseDropsCommentsAndAddressesWithoutNames) {
   EXPECT_THAT(parse_hosts("1.2.3.4 a b # c d\n# 5.6.7.8 x\n9.9.9.9\n  \t10.0.0.1\tten  \n"),
               ElementsAre(HostEntry{"1.2.3.4", {"a", "b"}}, HostEntry{"10.0.0.1", {"ten"}}));

@@ -80,6 +80,16 @@ TEST(EnterUserNamespace, NoOpAsRoot) {
   EXPECT_FALSE(entry->warning);
 }
 
+TEST(EnterExistingUserNamespace, NoOpAsRoot) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs uid 0 (checks the root no-op)";
+  struct stat before {}, after {};
+  ASSERT_EQ(::stat("/proc/self/ns/user", &before), 0);
+  auto entered = enter_existing_user_namespace(1);
+  ASSERT_TRUE(entered) << entered.error().message();
+  ASSERT_EQ(::stat("/proc/self/ns/user", &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino);
+}
+
 }  // namespace
 }  // namespace nook::rootless
 
