@@ -103,6 +103,7 @@ json to_json(const Container& c) {
               {"dns_options", c.dns_options},
               {"add_hosts", c.add_hosts},
               {"no_hosts", c.no_hosts},
+              {"publish_all", c.publish_all},
               {"dns_none", c.dns_none},
               {"runtime", c.runtime},
               {"user", c.user},
@@ -161,6 +162,7 @@ Result<Container> parse_container(const json& doc) {
   c.dns_options = fields.strings("dns_options");
   c.add_hosts = fields.strings("add_hosts");
   c.no_hosts = fields.boolean("no_hosts");
+  c.publish_all = fields.boolean("publish_all");
   c.dns_none = fields.boolean("dns_none");
   c.runtime = fields.str("runtime");
   c.user = fields.str("user");

@@ -78,6 +78,7 @@ struct Container {
   std::string network_mode = "none";  // --network as given (lib/network/mode.h)
   std::vector<network::PortMapping> ports;    // published, host ports chosen
   std::vector<network::ExposedPort> exposed;  // the image's and --expose's, and the published ones
+  bool publish_all = false;                   // -P (inspect's HostConfig.PublishAllPorts)
   // --dns, --dns-search, --dns-option, --add-host (split at commas), for inspect; --no-hosts and
   // --dns none: the image's own /etc/hosts or /etc/resolv.conf, not ours.
   std::vector<std::string> dns_servers, dns_search, dns_options, add_hosts;

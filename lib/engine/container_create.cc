@@ -232,6 +232,7 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   ContainerPorts ports = NOOK_TRY(resolve_container_ports(options, image_config.config, network_mode));
   record.ports = std::move(ports.published);
   record.exposed = std::move(ports.exposed);
+  record.publish_all = options.publish_all;
   record.dns_servers = std::move(name_flags.dns_servers);
   record.dns_search = std::move(name_flags.dns_search);
   record.dns_options = std::move(name_flags.dns_options);

@@ -374,7 +374,7 @@ Result<ContainerInspectReport> inspect_containers(const Settings& settings, cons
     host["PidMode"] = ns_mode("pid", "private");
     host["Privileged"] = annotations.contains("io.podman.annotations.privileged") &&
                          annotations["io.podman.annotations.privileged"] == "TRUE";
-    host["PublishAllPorts"] = false;
+    host["PublishAllPorts"] = c.publish_all;
     host["ReadonlyRootfs"] = spec && spec->root.readonly;
     host["SecurityOpt"] = ojson::array();
     host["Tmpfs"] = ojson::object();

@@ -219,7 +219,10 @@ stress_shell() {
     is "$stdout_only" "fg" "rm -f prints the name"
     assert_nothing_left "$monitor" "$pid"
 
-    # The same with --rm: the monitor removes the container when it stops.
+    # The same with --rm: the monitor removes the container when it stops. A new output file: the
+    # first one says "started" already, and the background shell may truncate it only after
+    # wait_for_file has looked.
+    out=$BATS_TEST_TMPDIR/fgrm.out
     "$NOOK" run --rm --name fgrm "$IMAGE" sh -c 'echo started; exec sleep 1000' >"$out" 2>&1 3>&- </dev/null &
     nook_pid=$!
     BG_PIDS+=("$nook_pid")

@@ -182,6 +182,8 @@ PY
     run_nook 0 port web
     is "${#lines[@]}" "3" "80/tcp, 7000/udp and 7001/udp"
     assert_match "7000/udp -> 0.0.0.0:[0-9]+" "$stdout_only"
+    run_nook 0 container inspect --format '{{.HostConfig.PublishAllPorts}}' web
+    is "$stdout_only" "true"
     run_nook 0 rm -f -t 0 web
     local p1 p2
     p1=$(free_port)
@@ -189,8 +191,9 @@ PY
     run_nook 0 create --name ranged -p "$p1-$p2:80-81/tcp,udp" "$IMAGE" true
     run_nook 0 ps -a --format '{{.Ports}}'
     is "$stdout_only" "0.0.0.0:$p1-$p2->80-81/tcp, 0.0.0.0:$p1-$p2->80-81/udp"
-    run_nook 0 container inspect --format '{{json .HostConfig.PortBindings}}' ranged
-    is "$(jq -c 'keys' <<<"$stdout_only")" '["80/tcp","80/udp","81/tcp","81/udp"]'
+    run_nook 0 container inspect --format '{{json .HostConfig.PortBindings}} {{.HostConfig.PublishAllPorts}}' ranged
+    is "$(jq -c 'keys' <<<"${stdout_only% *}")" '["80/tcp","80/udp","81/tcp","81/udp"]'
+    is "${stdout_only##* }" "false" "-p alone does not publish all"
 }
 
 @test "a port in use, a privileged port and bad -p values fail clearly and leave nothing running" {

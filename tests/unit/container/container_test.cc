@@ -68,6 +68,7 @@ TEST_F(ContainerStoreTest, RecordRoundTripsThroughTheFile) {
   c.dns_options = {"ndots:2"};
   c.add_hosts = {"db:10.1.2.3"};
   c.dns_none = true;
+  c.publish_all = true;
   auto added = store_->add(c);
   ASSERT_TRUE(added);
   auto found = store_->find("web");
@@ -86,6 +87,7 @@ TEST_F(ContainerStoreTest, RecordRoundTripsThroughTheFile) {
   EXPECT_EQ(found->add_hosts, c.add_hosts);
   EXPECT_FALSE(found->no_hosts);
   EXPECT_TRUE(found->dns_none);
+  EXPECT_TRUE(found->publish_all);
 }
 
 TEST_F(ContainerStoreTest, FindsByIdAndPrefixAndReportsMissing) {
