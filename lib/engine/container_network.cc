@@ -90,10 +90,10 @@ Result<void> resolve_network_container(const container::ContainerStore& containe
   return {};
 }
 
-Result<std::vector<std::string>> network_dependents(const container::ContainerStore& containers, std::string_view id) {
+std::vector<std::string> network_dependents(const std::vector<container::Container>& containers, std::string_view id) {
   std::vector<std::string> ids;
   std::string mode = fmt::format("container:{}", id);
-  for (const container::Container& other : NOOK_TRY(containers.list())) {
+  for (const container::Container& other : containers) {
     if (other.network_mode == mode) ids.push_back(other.id);
   }
   std::sort(ids.begin(), ids.end());

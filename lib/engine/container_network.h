@@ -38,9 +38,9 @@ struct ContainerPorts {
 [[nodiscard]] Result<void> resolve_network_container(const container::ContainerStore& containers,
                                                      network::NetworkMode& mode);
 
-// The containers whose network namespace is `id`'s (--network container:ID), by id.
-[[nodiscard]] Result<std::vector<std::string>> network_dependents(const container::ContainerStore& containers,
-                                                                  std::string_view id);
+// Of `containers` (the store's list), those whose network namespace is `id`'s (--network
+// container:ID), by id.
+std::vector<std::string> network_dependents(const std::vector<container::Container>& containers, std::string_view id);
 
 // --network container:ID: ID's /etc/hosts and /etc/resolv.conf are the container's too (podman's
 // bind mounts of the dependency's files), with a `127.0.0.1 HOSTNAME NAME` line for the container

@@ -189,23 +189,22 @@ Result<std::vector<ContainerResult>> remove_containers(const Settings& settings,
   auto named = [&](const std::string& id) {
     return std::any_of(targets.begin(), targets.end(), [&](const Target& t) { return t.record && t.record->id == id; });
   };
+  const std::vector<container::Container> everyone = NOOK_TRY(store.list());
   for (Target& target : targets) {
     ContainerResult result{.key = target.key};
     if (target.record) {
       // What still uses its network namespace must go first: with --depend it does, else rm fails.
-      auto dependents = network_dependents(store, target.record->id);
-      if (dependents) std::erase_if(*dependents, named);
-      if (dependents && !dependents->empty() && options.depend) {
-        for (ContainerResult& removed : NOOK_TRY(remove_containers(settings, *dependents, options))) {
+      std::vector<std::string> dependents = network_dependents(everyone, target.record->id);
+      std::erase_if(dependents, named);
+      if (!dependents.empty() && options.depend) {
+        for (ContainerResult& removed : NOOK_TRY(remove_containers(settings, dependents, options))) {
           results.push_back(std::move(removed));
         }
-      } else if (dependents && !dependents->empty()) {
+      } else if (!dependents.empty()) {
         target.record = fail(ErrorKind::Exists,
                              fmt::format("container {} has dependent containers which must be removed before it: {}: "
                                          "container already exists",
-                                         target.record->id, strings::join(*dependents, ",")));
-      } else if (!dependents) {
-        target.record = fail(dependents.error());
+                                         target.record->id, strings::join(dependents, ",")));
       }
     }
     if (!target.record) {
