@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -38,6 +39,31 @@ int unprivileged_port_start() {
   return ec == std::errc() && end == digits.data() + digits.size() ? value : 1024;
 }
 
+// The socket maker: a request is {family, type}, the reply a new socket's fd or -errno.
+struct SocketRequest {
+  int family = 0, type = 0;
+};
+
+void serve_sockets(int channel, int netns) {
+  sigset_t all;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_BLOCK, &all, nullptr);  // signals are the monitor thread's
+  int entered = ::setns(netns, CLONE_NEWNET) == 0 ? 0 : -errno;
+  for (;;) {
+    SocketRequest request;
+    ssize_t n = ::read(channel, &request, sizeof request);
+    if (n < 0 && errno == EINTR) continue;
+    if (n != sizeof request) return;  // the forwarder is gone
+    int reply = entered;
+    if (reply == 0) {
+      reply = ::socket(request.family, request.type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+      if (reply < 0) reply = -errno;
+    }
+    while (::write(channel, &reply, sizeof reply) < 0 && errno == EINTR) {
+    }
+  }
+}
+
 }  // namespace
 
 std::string privileged_port_advice(uint16_t port, int unprivileged_start) {
@@ -68,6 +94,7 @@ struct Forwarder::Connection {
   };
   sys::UniqueFd client, inside;
   bool connecting = true;
+  bool client_hung = false, inside_hung = false;  // EPOLLHUP/EPOLLERR seen: out of the epoll set
   Direction up, down;  // up: client -> container; down: container -> client
   uint32_t client_events = 0, inside_events = 0;
 };
@@ -88,8 +115,14 @@ Result<std::unique_ptr<Forwarder>> Forwarder::listen(const std::vector<PortMappi
   int epoll = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll < 0) return fail(Error::from_errno("epoll_create1"));
   fw->epoll_ = sys::UniqueFd(epoll);
-  fw->host_netns_ = NOOK_TRY(sys::open_file("/proc/self/ns/net", O_RDONLY));
   fw->container_netns_ = std::move(container_netns);
+  int channel[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, channel) != 0) return fail(Error::from_errno("socketpair"));
+  fw->maker_ = sys::UniqueFd(channel[0]);
+  fw->maker_thread_ = std::thread([theirs = channel[1], netns = fw->container_netns_.get()] {
+    serve_sockets(theirs, netns);
+    ::close(theirs);
+  });
   fw->target_ip_ = std::move(target_ip);
   fw->target_family_ = fw->target_ip_.find(':') != std::string::npos ? AF_INET6 : AF_INET;
   for (const PortMapping& mapping : mappings) {
@@ -143,22 +176,25 @@ Result<std::unique_ptr<Forwarder>> Forwarder::listen(const std::vector<PortMappi
   return fw;
 }
 
-Forwarder::~Forwarder() = default;
+Forwarder::~Forwarder() {
+  // Listeners and connections close with the members; the maker first sees EOF and ends.
+  maker_.reset();
+  if (maker_thread_.joinable()) maker_thread_.join();
+}
 
 size_t Forwarder::open_connections() const { return connections_.size() + flows_.size(); }
 
 Result<sys::UniqueFd> Forwarder::socket_inside(int family, int type) {
-  if (::setns(container_netns_.get(), CLONE_NEWNET) != 0) {
-    return fail(Error::from_errno("setns", "the container's network namespace"));
-  }
-  int fd = ::socket(family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  int err = errno;
-  if (::setns(host_netns_.get(), CLONE_NEWNET) != 0) {
-    // Stuck in the container's namespace: no later listener would be right. Say so loudly.
-    NOOK_ERROR(Network, "setns back to the host's network namespace: {}", std::strerror(errno));
-  }
-  if (fd < 0) return fail(Error::from_errno_value(err, "socket", "in the container's network namespace"));
-  return sys::UniqueFd(fd);
+  SocketRequest request{family, type};
+  NOOK_TRY_VOID(sys::write_all(maker_.get(), std::string_view(reinterpret_cast<const char*>(&request), sizeof request)));
+  int reply = 0;
+  ssize_t n;
+  do {
+    n = ::read(maker_.get(), &reply, sizeof reply);
+  } while (n < 0 && errno == EINTR);
+  if (n != sizeof reply) return fail(ErrorKind::Internal, "the forwarder's socket maker is gone");
+  if (reply < 0) return fail(Error::from_errno_value(-reply, "socket", "in the container's network namespace"));
+  return sys::UniqueFd(reply);
 }
 
 void Forwarder::dispatch() {
@@ -323,19 +359,31 @@ void Forwarder::on_connection(uint64_t key, uint32_t events) {
     close_connection(index);
     return;
   }
+  // EPOLLHUP and EPOLLERR come whatever the mask says: a side that hung up leaves the epoll set
+  // (its reads return EOF and its writes fail at once, so it never needs waiting for again).
+  if ((events & (EPOLLHUP | EPOLLERR)) != 0) {
+    bool inside_side = (key & 3) == kContainerSide;
+    bool& hung = inside_side ? c.inside_hung : c.client_hung;
+    if (!hung) {
+      ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, inside_side ? c.inside.get() : c.client.get(), nullptr);
+      hung = true;
+    }
+  }
   update_interest(c, index);
 }
 
 void Forwarder::update_interest(Connection& c, uint64_t index) {
   uint32_t client = (c.up.wants_read ? EPOLLIN : 0u) | (c.down.wants_write ? EPOLLOUT : 0u);
   uint32_t inside = (c.down.wants_read ? EPOLLIN : 0u) | (c.up.wants_write ? EPOLLOUT : 0u);
-  if (client != c.client_events) {
-    epoll_event event{client | EPOLLRDHUP, {.u64 = key_of(index, kClientSide)}};
+  // No EPOLLRDHUP: a read reports the EOF, and once it is passed on a pending RDHUP would wake
+  // the loop for ever (it is level-triggered) while the other direction waits.
+  if (client != c.client_events && !c.client_hung) {
+    epoll_event event{client, {.u64 = key_of(index, kClientSide)}};
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.client.get(), &event);
     c.client_events = client;
   }
-  if (inside != c.inside_events) {
-    epoll_event event{inside | EPOLLRDHUP, {.u64 = key_of(index, kContainerSide)}};
+  if (inside != c.inside_events && !c.inside_hung) {
+    epoll_event event{inside, {.u64 = key_of(index, kContainerSide)}};
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.inside.get(), &event);
     c.inside_events = inside;
   }

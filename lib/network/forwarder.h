@@ -1,17 +1,21 @@
 // nook's fast port forwarder (podman's "rootlessport" handler): it listens on the host's ports
-// and, for each client, opens a socket inside the container's network namespace (setns there and
-// back, once per connection) that connects to the container's address; TCP bytes then move
+// and, for each client, opens a socket inside the container's network namespace (made by a thread
+// that lives in that namespace) that connects to the container's address; TCP bytes then move
 // between the two sockets with splice(2) through a pipe per direction, never through user memory.
 // UDP datagrams are relayed per client address. The client's address is not kept: the container
 // sees connections from its own address.
 //
-// It lives in the monitor: single-threaded, driven by the monitor's event loop through one epoll
-// descriptor (fd()), and gone with the monitor, so nothing outlives the container.
+// It lives in the monitor, driven by the monitor's event loop through one epoll descriptor (fd()),
+// and is gone with the monitor, so nothing outlives the container. The monitor's own thread stays
+// in the host's network namespace: rootless it could enter the container's but never come back
+// (no CAP_SYS_ADMIN over the host's namespace), so one more thread, with every signal blocked,
+// enters it for good and makes the sockets there on request (the threads share the fd table).
 #pragma once
 
 #include <sys/socket.h>
 
 #include <chrono>
+#include <thread>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -60,8 +64,10 @@ class Forwarder {
   void expire_flows(Listener& listener);
 
   sys::UniqueFd epoll_;
-  sys::UniqueFd host_netns_;
   sys::UniqueFd container_netns_;
+  // The socket maker's end of the request channel, and the thread (joined by the destructor).
+  sys::UniqueFd maker_;
+  std::thread maker_thread_;
   std::string target_ip_;
   int target_family_ = AF_INET;
   std::vector<std::unique_ptr<Listener>> listeners_;

@@ -99,6 +99,27 @@ slirp_of() {
     run_nook 0 exec -i web sh -c "cat > /www/big" <"$BATS_TEST_TMPDIR/big"
     curl -sf --max-time 10 -o "$BATS_TEST_TMPDIR/got" "http://127.0.0.1:$port/big"
     cmp "$BATS_TEST_TMPDIR/big" "$BATS_TEST_TMPDIR/got"
+    # The monitor stays in the host's network namespace (rootless it could not come back).
+    local monitor
+    monitor=$("$NOOK" inspect --format '{{.State.ConmonPid}}' web)
+    is "$(readlink "/proc/$monitor/ns/net")" "$(readlink /proc/self/ns/net)" "the monitor is still in the host's namespace"
+    # A connection the server has closed while the client keeps its side open costs no CPU
+    # (the forwarder once woke for ever on the pending hang-up): hold one for 1.5 s.
+    local before after
+    before=$(awk '{ print $14 + $15 }' "/proc/$monitor/stat")
+    python3 - "$port" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /index.html HTTP/1.0\r\n\r\n")
+data = b""
+while chunk := s.recv(4096):
+    data += chunk
+assert b"hello from nook" in data, data
+time.sleep(1.5)
+s.close()
+PY
+    after=$(awk '{ print $14 + $15 }' "/proc/$monitor/stat")
+    (( after - before < 25 )) || die "the monitor used $((after - before)) ticks of CPU for one idle half-closed connection"
     # What the reports say.
     run_nook 0 port web
     is "$stdout_only" "80/tcp -> 127.0.0.1:$port"
