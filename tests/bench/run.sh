@@ -3,12 +3,13 @@
 # side by side in one run, on the e2e test bed (loopback registry, fixture images). Not a test: it
 # reports, it does not judge. See tests/bench/README.md for what is measured and the last results.
 #
-# usage: tests/bench/run.sh [pull|list|containers|all]   (as root; re-runs itself under sudo)
+# usage: tests/bench/run.sh [pull|list|containers|network|all]   (as root; re-runs itself under sudo)
 #
 # Environment:
 #   NOOK=/path/to/nook   the binary to measure (default: build REPO/build-bench, Release)
 #   BENCH_RUNS=3         runs of each pull
 #   BENCH_CALLS=50       timed calls of each list command and of each container command
+#   BENCH_REQUESTS=2000  requests of each run of ab (network: connections per second)
 #   BENCH_E2E_DIR=/var/tmp/nook-e2e-bench   the test bed's directory (made anew, removed again)
 #   BENCH_KEEP=1         keep the test bed's registries and BENCH_E2E_DIR/bench for a look after
 set -euo pipefail
@@ -17,14 +18,14 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 WHAT=${1:-all}
 case $WHAT in
-    pull | list | containers | all) ;;
+    pull | list | containers | network | all) ;;
     *)
-        echo "usage: $0 [pull|list|containers|all]" >&2
+        echo "usage: $0 [pull|list|containers|network|all]" >&2
         exit 2
         ;;
 esac
 if [[ $(id -u) -ne 0 ]]; then
-    exec sudo --preserve-env=NOOK,BENCH_RUNS,BENCH_CALLS,BENCH_E2E_DIR,BENCH_KEEP "$0" "$@"
+    exec sudo --preserve-env=NOOK,BENCH_RUNS,BENCH_CALLS,BENCH_REQUESTS,BENCH_E2E_DIR,BENCH_KEEP "$0" "$@"
 fi
 
 RUNS=${BENCH_RUNS:-3}
@@ -92,7 +93,7 @@ INSPECT_REF=$REGISTRY/busybox:latest
 # Helpers for the test user live beside the bed; the user's scratch space is WORK.
 BIN=$E2E_DIR/bench-bin
 install -d -m 0755 "$BIN"
-install -m 0755 "$HERE/measure.py" "$HERE/repeat.sh" "$HERE/cycle.sh" "$BIN/"
+install -m 0755 "$HERE/measure.py" "$HERE/repeat.sh" "$HERE/cycle.sh" "$HERE/netcpu.py" "$BIN/"
 WORK=$E2E_DIR/bench
 install -d -m 0755 -o "$NOOK_TEST_UID" -g "$NOOK_TEST_GID" "$WORK"
 # Logs, raw results and the summary are kept after the run (teardown stops the registries only).
@@ -190,6 +191,7 @@ describe_machine() {
     echo "nook:     $("$NOOK_BIN" version --format '{{.Client.Version}}' 2>/dev/null ||
         "$NOOK_BIN" version | head -1) ($NOOK_SOURCE)"
     echo "podman:   $(podman --version | awk '{print $3}'), crun $(crun --version | awk 'NR == 1 {print $3}'), skopeo $(skopeo --version | awk '{print $3}'), $(tar --version | head -1)"
+    echo "network:  slirp4netns $(slirp4netns --version | awk 'NR == 1 {print $3}'), curl $(curl --version | awk 'NR == 1 {print $2}'), ab $(ab -V | awk 'NR == 1 {print $5}') (apache2-utils)"
     local home
     home=$(new_home info-podman)
     echo "podman storage: $(as_user "$home" podman info --format \
@@ -371,6 +373,7 @@ CTR_HOMES=()   # homes whose containers stop_containers removes, as "TOOL HOME"
 # its debug log); with 52 characters or fewer it does not. A user's ~/.local/share/containers/storage
 # is short too.
 CTR_WORK=
+SECTION=containers # the section running: names the logs of ctr_home and ctr_repeat
 
 # tool_cmd TOOL: sets CMD to the tool's command line. podman always gets `--runtime crun`.
 tool_cmd() {
@@ -417,13 +420,13 @@ ctr_home() {
     home=$(new_home "$tool" "$CTR_WORK")
     tool_cmd "$tool"
     if ! as_user "$home" "${CMD[@]}" pull -q --tls-verify=false "$CTR_IMAGE" \
-        >>"$LOGS/containers-$tool.log" 2>&1 </dev/null; then
-        say "containers: $tool pull $CTR_IMAGE failed; see $LOGS/containers-$tool.log"
+        >>"$LOGS/$SECTION-$tool.log" 2>&1 </dev/null; then
+        say "$SECTION: $tool pull $CTR_IMAGE failed; see $LOGS/$SECTION-$tool.log"
         return 1
     fi
     if [[ $tool == podman ]] && ! as_user "$home" podman unshare sh -c "$HIDE_UNIFIED" \
-        >>"$LOGS/containers-$tool.log" 2>&1 </dev/null; then
-        say "containers: could not hide the cgroup2 mount in podman's namespace; see $LOGS/containers-$tool.log"
+        >>"$LOGS/$SECTION-$tool.log" 2>&1 </dev/null; then
+        say "$SECTION: could not hide the cgroup2 mount in podman's namespace; see $LOGS/$SECTION-$tool.log"
         return 1
     fi
     echo "$home"
@@ -461,7 +464,7 @@ in_crun_ns() {
 # ctr_repeat BENCH TOOL HOME COMMAND...: repeat.sh of COMMAND as the test user; records
 # "BENCH TOOL ms=MS" per call, or "BENCH TOOL rc=1".
 ctr_repeat() {
-    local bench=$1 tool=$2 home=$3 out log=$LOGS/containers-$2.log
+    local bench=$1 tool=$2 home=$3 out log=$LOGS/$SECTION-$2.log
     shift 3
     if [[ $tool == crun ]]; then
         out=$(in_crun_ns "$home" bash "$BIN/repeat.sh" "$CALLS" "$log" -- "$@")
@@ -471,9 +474,9 @@ ctr_repeat() {
     # shellcheck disable=SC2181 # the status of the assignment above
     if [[ $? -eq 0 ]]; then
         sed -n "s/^/$bench $tool ms=/p" <<<"$out" >>"$RESULTS"
-        say "containers: $bench $tool: median $(sort -n <<<"$out" | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}') ms"
+        say "$SECTION: $bench $tool: median $(sort -n <<<"$out" | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}') ms"
     else
-        say "containers: $bench $tool failed; see $log"
+        say "$SECTION: $bench $tool failed; see $log"
         echo "$bench $tool rc=1" >>"$RESULTS"
     fi
 }
@@ -646,16 +649,242 @@ bench_containers() {
     return 0
 }
 
+# --- network -------------------------------------------------------------------------------------
+# Published ports and container start with networking, nook beside podman. In every container
+# busybox httpd serves /tmp/www (in the container's own file system) with a 100 MB file of zeros,
+# `f`, and a 6-byte page, `i.html`, both made before httpd starts, so that any answer means both
+# are there. The clients run on the host as the test user and connect to 127.0.0.1 only.
+NET_REQUESTS=${BENCH_REQUESTS:-2000} # requests of each ab run
+NET_FILE_MB=100
+# shellcheck disable=SC2016 # run by the container's sh
+NET_HTTPD="mkdir -p /tmp/www && dd if=/dev/zero of=/tmp/www/f bs=1M count=$NET_FILE_MB 2>/dev/null &&
+echo hello >/tmp/www/i.html && exec httpd -f -p 80 -h /tmp/www"
+
+# free_port: a TCP port of 127.0.0.1 free right now.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# net_wait HOME PORT: waits (up to 60 s) until http://127.0.0.1:PORT/i.html answers.
+net_wait() {
+    local i
+    for i in $(seq 1 300); do
+        as_user "$1" curl -sf --max-time 2 -o /dev/null "http://127.0.0.1:$2/i.html" && return 0
+        sleep 0.2
+    done
+    return 1
+}
+
+# helper_cpu HOME: CPU milliseconds used so far by the processes of the tool's HOME (netcpu.py:
+# monitor, forwarder, conmon, rootlessport, slirp4netns; not the container's processes).
+helper_cpu() {
+    python3 "$BIN/netcpu.py" "$1/run" | sed -n 's/^cpu_ms=\([0-9.]*\) .*/\1/p'
+}
+
+# net_bulk BENCH TOOL RUN CLIENT_HOME TOOL_HOME PORT: one download of the big file with curl as
+# the test user; records "BENCH TOOL RUN mb_s=MB/S cpu_ms=MS" (MB = 10^6 bytes; cpu_ms: what the
+# tool's helper processes used meanwhile) or "BENCH TOOL RUN rc=1".
+net_bulk() {
+    local bench=$1 tool=$2 run=$3 client=$4 home=$5 port=$6 out speed size code cpu0 cpu1
+    cpu0=$(helper_cpu "$home")
+    out=$(as_user "$client" curl -s --max-time 120 -o /dev/null \
+        -w '%{speed_download} %{size_download} %{http_code}' "http://127.0.0.1:$port/f" 2>&1) || true
+    cpu1=$(helper_cpu "$home")
+    read -r speed size code <<<"$out"
+    if [[ $code == 200 && $size == $((NET_FILE_MB * 1048576)) ]]; then
+        record "$bench" "$tool" "$run" "$(awk -v s="$speed" -v a="$cpu0" -v b="$cpu1" \
+            'BEGIN {printf "mb_s=%.1f cpu_ms=%.1f", s / 1e6, b - a}')"
+    else
+        say "network: $bench $tool run $run FAILED: curl http://127.0.0.1:$port/f said '$out'"
+        echo "$bench $tool $run: curl http://127.0.0.1:$port/f: $out" >>"$LOGS/network-$tool.log"
+        record "$bench" "$tool" "$run" "rc=1"
+    fi
+}
+
+# net_rate BENCH TOOL RUN CLIENT_HOME TOOL_HOME PORT CONCURRENCY: NET_REQUESTS requests of i.html
+# with ab as the test user, each on a new connection (HTTP/1.0, no keep-alive); records
+# "BENCH TOOL RUN rps=R failed=N cpu_us=US" (N: ab's failed requests, non-2xx answers included;
+# cpu_us: what the tool's helper processes used per request) or "BENCH TOOL RUN rc=1".
+net_rate() {
+    local bench=$1 tool=$2 run=$3 client=$4 home=$5 port=$6 conc=$7 out rps failed non2xx cpu0 cpu1
+    cpu0=$(helper_cpu "$home")
+    if out=$(as_user "$client" timeout 300 ab -q -s 10 -n "$NET_REQUESTS" -c "$conc" \
+        "http://127.0.0.1:$port/i.html" 2>&1); then
+        cpu1=$(helper_cpu "$home")
+        rps=$(sed -n 's/^Requests per second: *\([0-9.]*\).*/\1/p' <<<"$out")
+        failed=$(sed -n 's/^Failed requests: *\([0-9]*\).*/\1/p' <<<"$out")
+        non2xx=$(sed -n 's/^Non-2xx responses: *\([0-9]*\).*/\1/p' <<<"$out")
+        failed=$((${failed:-0} + ${non2xx:-0}))
+        if [[ -n $rps ]]; then
+            record "$bench" "$tool" "$run" "rps=$rps failed=$failed $(awk -v a="$cpu0" -v b="$cpu1" \
+                -v n="$NET_REQUESTS" 'BEGIN {printf "cpu_us=%.1f", (b - a) * 1000 / n}')"
+            ((failed == 0)) || say "network: $bench $tool run $run: $failed of $NET_REQUESTS requests failed"
+            return
+        fi
+    fi
+    say "network: $bench $tool run $run FAILED: ab -n $NET_REQUESTS -c $conc said: $(tail -1 <<<"$out")"
+    printf '%s %s %s: ab -n %s -c %s http://127.0.0.1:%s/i.html:\n%s\n' "$bench" "$tool" "$run" \
+        "$NET_REQUESTS" "$conc" "$port" "$out" >>"$LOGS/network-$tool.log"
+    record "$bench" "$tool" "$run" "rc=1"
+}
+
+# net_list_helpers TOOL...: logs which processes helper_cpu counts for each TOOL (its home in
+# homes[TOOL]), with the CPU time each has used so far.
+net_list_helpers() {
+    local tool
+    for tool; do
+        {
+            echo "+ netcpu.py ${homes[$tool]}/run --list"
+            python3 "$BIN/netcpu.py" "${homes[$tool]}/run" --list
+        } >>"$LOGS/network-$tool.log" 2>&1
+    done
+}
+
+# net_failed TOOL HANDLER: records every throughput row of TOOL's HANDLER (default, slirp) as failed.
+net_failed() {
+    local suffix='' bench
+    [[ $2 == slirp ]] && suffix=_slirp
+    for bench in "net.bulk$suffix" "net.rate${suffix}_c1" "net.rate${suffix}_c8"; do
+        record "$bench" "$1" 1 "rc=1"
+    done
+}
+
+bench_network() {
+    CTR_IMAGE=$REGISTRY/busybox:latest
+    SECTION=network
+    local tool home client cfg name handler port i j run conc tools=() cfgs=() up=()
+    local help
+    help=$("$NOOK_BIN" run --help 2>&1 || true)
+    if [[ $help != *--publish* ]]; then
+        echo "skipped net.bulk nook pending: this nook has no run --publish" >>"$RESULTS"
+        return
+    fi
+    for tool in nook podman; do
+        install -m 0644 -o "$NOOK_TEST_UID" -g "$NOOK_TEST_GID" /dev/null "$LOGS/network-$tool.log"
+    done
+    # Shorter still than the containers' homes: podman's slirp4netns API socket is
+    # XDG_RUNTIME_DIR/libpod/tmp/<64 hex digits>.net, and slirp4netns refuses a socket path of 108
+    # characters or more ("the specified API socket path is too long"), as it would be under
+    # /var/tmp/nbc.XXXXXX/podman/run (110); under /tmp/nbn.XXXXXX/podman/run it is 106, under a
+    # user's /run/user/UID 94.
+    CTR_WORK=$(mktemp -d /tmp/nbn.XXXXXX)
+    chown "$NOOK_TEST_UID:$NOOK_TEST_GID" "$CTR_WORK"
+    chmod 0755 "$CTR_WORK"
+    say "network: preparing the stores in $CTR_WORK (busybox pulled, not timed)"
+    local -A homes=()
+    for tool in nook podman; do
+        if home=$(ctr_home "$tool"); then
+            homes[$tool]=$home
+            tools+=("$tool")
+            CTR_HOMES+=("$tool $home")
+        else
+            net_failed "$tool" default
+            net_failed "$tool" slirp
+        fi
+    done
+    client=$(new_home client "$CTR_WORK")
+
+    # One web server per configuration: TOOL, port handler (default: nook's forwarder, podman's
+    # rootlessport; or slirp4netns), host port. All four run during the measurements, which are
+    # interleaved, the order rotating from run to run, as the pulls are.
+    for tool in "${tools[@]}"; do
+        for handler in default slirp; do
+            cfgs+=("$tool $handler $(free_port)")
+        done
+    done
+    for cfg in "${cfgs[@]}"; do
+        read -r tool handler port <<<"$cfg"
+        tool_cmd "$tool"
+        name=web-$handler
+        local net_args=()
+        [[ $handler == slirp ]] && net_args=(--network slirp4netns:port_handler=slirp4netns)
+        echo "+ ${CMD[*]} run -d --name $name ${net_args[*]} -p 127.0.0.1:$port:80 IMG sh -c ..." \
+            >>"$LOGS/network-$tool.log"
+        if ! as_user "${homes[$tool]}" "${CMD[@]}" run -d --name "$name" "${net_args[@]}" \
+            -p "127.0.0.1:$port:80" "$CTR_IMAGE" sh -c "$NET_HTTPD" \
+            >>"$LOGS/network-$tool.log" 2>&1 </dev/null; then
+            say "network: $tool run -d ${net_args[*]} -p 127.0.0.1:$port:80 failed; see $LOGS/network-$tool.log"
+            net_failed "$tool" "$handler"
+            continue
+        fi
+        if ! net_wait "$client" "$port"; then
+            say "network: $tool ${net_args[*]} -p 127.0.0.1:$port:80: no answer from http://127.0.0.1:$port/i.html in 60 s"
+            as_user "${homes[$tool]}" "${CMD[@]}" logs "$name" >>"$LOGS/network-$tool.log" 2>&1 </dev/null || true
+            net_failed "$tool" "$handler"
+            continue
+        fi
+        up+=("$cfg")
+        # One untimed download: the file into the page cache, the connection paths warm.
+        as_user "$client" curl -s --max-time 120 -o /dev/null "http://127.0.0.1:$port/f" || true
+    done
+    say "network: ${#up[@]} web servers answer: ${up[*]}"
+    net_list_helpers "${tools[@]}"
+
+    local suffix
+    for ((run = 1; run <= RUNS; run++)); do
+        for ((j = 0; j < ${#up[@]}; j++)); do
+            read -r tool handler port <<<"${up[(run - 1 + j) % ${#up[@]}]}"
+            suffix=
+            [[ $handler == slirp ]] && suffix=_slirp
+            sync
+            net_bulk "net.bulk$suffix" "$tool" "$run" "$client" "${homes[$tool]}" "$port"
+        done
+        say "network: downloads, run $run of $RUNS done"
+    done
+    for conc in 1 8; do
+        for ((run = 1; run <= RUNS; run++)); do
+            for ((j = 0; j < ${#up[@]}; j++)); do
+                read -r tool handler port <<<"${up[(run - 1 + j) % ${#up[@]}]}"
+                suffix=
+                [[ $handler == slirp ]] && suffix=_slirp
+                net_rate "net.rate${suffix}_c$conc" "$tool" "$run" "$client" "${homes[$tool]}" "$port" "$conc"
+            done
+        done
+        say "network: requests at concurrency $conc done"
+    done
+    net_list_helpers "${tools[@]}"
+    for tool in "${tools[@]}"; do
+        tool_cmd "$tool"
+        as_user "${homes[$tool]}" "${CMD[@]}" rm -f -t0 web-default web-slirp \
+            >>"$LOGS/network-$tool.log" 2>&1 </dev/null || true
+    done
+
+    # Container start: --network none, the default (slirp4netns), the default with a published
+    # port (nook's forwarder, podman's rootlessport).
+    port=$(free_port)
+    for tool in "${tools[@]}"; do
+        tool_cmd "$tool"
+        home=${homes[$tool]}
+        ctr_repeat net.start.none "$tool" "$home" "${CMD[@]}" run --rm --network none "$CTR_IMAGE" true
+        ctr_repeat net.start.slirp "$tool" "$home" "${CMD[@]}" run --rm "$CTR_IMAGE" true
+        ctr_repeat net.start.port "$tool" "$home" "${CMD[@]}" run --rm -p "127.0.0.1:$port:80" \
+            "$CTR_IMAGE" true
+    done
+
+    say "network: removing the containers"
+    stop_containers
+    for tool in "${tools[@]}"; do
+        drop_home "${homes[$tool]}"
+    done
+    drop_home "$client"
+    rm -rf --one-file-system "$CTR_WORK"
+    CTR_WORK=
+    SECTION=containers
+    return 0
+}
+
 # --- main ----------------------------------------------------------------------------------------
 FACTS=$(describe_machine)
 case $WHAT in
     pull) bench_pull ;;
     list) bench_list ;;
     containers) bench_containers ;;
+    network) bench_network ;;
     all)
         bench_pull
         bench_list
         bench_containers
+        bench_network
         ;;
 esac
 

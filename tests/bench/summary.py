@@ -13,9 +13,15 @@ Input lines (written by run.sh), fields separated by spaces:
     ctr.rss.CMD TOOL RUN wall_s=S cpu_s=S max_rss_kb=KB tree_rss_kb=KB rc=N
     ctr.monitor TOOL private_kb=KB pss_kb=KB anon_kb=KB comm=NAME
     ctr.BENCH TOOL rc=1                 (a failed container benchmark)
+    net.bulk[_slirp] TOOL RUN mb_s=MB/S cpu_ms=MS  (one download; the helpers' CPU)
+    net.rate[_slirp]_c1|_c8 TOOL RUN rps=R failed=N cpu_us=US  (one ab run; helpers' CPU a request)
+    net.start.none|slirp|port TOOL ms=MS  (one timed `run --rm`)
+    net.BENCH TOOL [RUN] rc=1           (a failed network benchmark)
     skipped BENCH TOOL REASON...
 Output: a table per benchmark, then one `RESULT BENCH.METRIC key=value ...` line per metric.
-Ratios are TOOL/nook (above 1: nook is faster or smaller); NA when a side is missing.
+Ratios are TOOL/nook (above 1: nook is faster or smaller), except for the network throughputs
+(MB/s, requests/s), where they are nook/podman (above 1: nook is faster too); NA when a side is
+missing.
 """
 import statistics
 import sys
@@ -39,7 +45,7 @@ def ratio(a, b):
 
 def parse(path):
     pull, lists, skipped, failed = {}, {}, {}, {}
-    ctr = {}
+    ctr, net = {}, {}
     for line in open(path, encoding="utf-8"):
         parts = line.split()
         if not parts:
@@ -66,7 +72,14 @@ def parse(path):
                 continue
             values = {k: float(v) for k, v in kv.items() if k != "comm"}
             ctr.setdefault(parts[0], {}).setdefault(parts[1], []).append(values)
-    return pull, lists, skipped, failed, ctr
+        elif parts[0].startswith("net."):
+            if kv.get("rc", "0") != "0":
+                failed.setdefault((parts[0], parts[1]), 0)
+                failed[(parts[0], parts[1])] += 1
+                continue
+            values = {k: float(v) for k, v in kv.items()}
+            net.setdefault(parts[0], {}).setdefault(parts[1], []).append(values)
+    return pull, lists, skipped, failed, ctr, net
 
 
 def median_of(runs, key):
@@ -257,11 +270,128 @@ def report_containers(ctr, skipped, failed, results):
             print(note)
 
 
+NET_THROUGHPUT = [
+    ("net.bulk", "mb_s", "download 100 MB, MB/s: -p (default)"),
+    ("net.bulk_slirp", "mb_s", "download 100 MB, MB/s: slirp4netns"),
+    ("net.rate_c1", "rps", "requests/s, 1 at a time: -p (default)"),
+    ("net.rate_c8", "rps", "requests/s, 8 at a time: -p (default)"),
+    ("net.rate_slirp_c1", "rps", "requests/s, 1 at a time: slirp4netns"),
+    ("net.rate_slirp_c8", "rps", "requests/s, 8 at a time: slirp4netns"),
+]
+NET_START = [
+    ("net.start.none", "run --rm --network none IMG true"),
+    ("net.start.slirp", "run --rm IMG true (slirp4netns)"),
+    ("net.start.port", "run --rm -p PORT:80 IMG true"),
+]
+
+
+def net_note(bench, tool, skipped, failed, by_tool=None):
+    if (bench, tool) in skipped:
+        return f"  {tool}: {skipped[(bench, tool)]}"
+    if (bench, tool) in failed:
+        done = len((by_tool or {}).get(tool, []))
+        return f"  {tool}: {failed[(bench, tool)]} run(s) FAILED" + (f", {done} done" if done else "") + \
+            " (see the logs)"
+    return None
+
+
+def report_network(net, skipped, failed, results):
+    benches = set(net) | {b for b, _ in skipped if b.startswith("net.")} | \
+        {b for b, _ in failed if b.startswith("net.")}
+    if not benches:
+        return
+    runs = max((len(net.get(b, {}).get(t, [])) for b, _, _ in NET_THROUGHPUT for t in ("nook", "podman")),
+               default=0)
+    print(f"\nnetwork: busybox httpd in the container, curl and ab on the host through 127.0.0.1:PORT; "
+          f"median of {runs} run(s); ratio = nook / podman (above 1: nook is faster)")
+    print("  -p (default): nook's own forwarder, podman's rootlessport; "
+          "slirp4netns: --network slirp4netns:port_handler=slirp4netns -p")
+    header = (f"{'':40} {'nook':>9} {'min-max':>17} {'podman':>9} {'min-max':>17} {'nook/podman':>12}")
+    print(header)
+    print("-" * len(header))
+    for bench, key, label in NET_THROUGHPUT:
+        by_tool = net.get(bench, {})
+        stats = {}
+        for tool in ("nook", "podman"):
+            values = [v[key] for v in by_tool.get(tool, [])]
+            stats[tool] = (statistics.median(values), min(values), max(values)) if values else (None, None, None)
+        r = ratio(stats["nook"][0], stats["podman"][0])
+
+        def spread(tool):
+            lo, hi = stats[tool][1], stats[tool][2]
+            return "" if lo is None else f"{lo:.0f}-{hi:.0f}"
+        print(f"{label:40} {fmt(stats['nook'][0], 0):>9} {spread('nook'):>17} "
+              f"{fmt(stats['podman'][0], 0):>9} {spread('podman'):>17} {fmt(r):>12}")
+        for tool in ("nook", "podman"):
+            lost = sum(v.get("failed", 0) for v in by_tool.get(tool, []))
+            if lost:
+                print(f"  {tool}: {lost:.0f} request(s) failed (ab's Failed requests + Non-2xx)")
+            note = net_note(bench, tool, skipped, failed, by_tool)
+            if note:
+                print(note)
+        unit = "mb_s" if key == "mb_s" else "rps"
+        results.append(f"RESULT {bench} nook_{unit}={fmt(stats['nook'][0], 1)} "
+                       f"podman_{unit}={fmt(stats['podman'][0], 1)} ratio={fmt(r)}")
+
+    print(f"\nnetwork: CPU time of the tool's helper processes during the same runs (netcpu.py: monitor or "
+          f"conmon, forwarder or rootlessport, slirp4netns), median; ratio = podman / nook (above 1: nook uses less)")
+    header = f"{'':44} {'nook':>9} {'podman':>9} {'podman/nook':>12}"
+    print(header)
+    print("-" * len(header))
+    for bench, key, label in NET_THROUGHPUT:
+        cpu_key, unit = ("cpu_ms", "ms") if key == "mb_s" else ("cpu_us", "us")
+        label = (label.replace("download 100 MB, MB/s", "download 100 MB, CPU ms")
+                 .replace("requests/s", "CPU us/request"))
+        by_tool = net.get(bench, {})
+        cpu = {t: median_of(by_tool.get(t, []), cpu_key) for t in ("nook", "podman")}
+        r = ratio(cpu["podman"], cpu["nook"])
+        print(f"{label:44} {fmt(cpu['nook'], 1):>9} {fmt(cpu['podman'], 1):>9} {fmt(r):>12}")
+        results.append(f"RESULT {bench}.cpu nook_{unit}={fmt(cpu['nook'], 1)} "
+                       f"podman_{unit}={fmt(cpu['podman'], 1)} ratio_podman={fmt(r)}")
+
+    calls = max((len(net.get(b, {}).get(t, [])) for b, _ in NET_START for t in ("nook", "podman")), default=0)
+    if not calls and not any(b.startswith("net.start.") for b in benches):
+        return
+    print(f"\nnetwork: container start, {calls} calls each after one warm-up; ms per call; "
+          f"ratio = podman / nook")
+    header = (f"{'':40} {'nook med':>9} {'nook mean':>10} {'podman med':>11} {'podman mean':>12} "
+              f"{'podman/nook':>12}")
+    print(header)
+    print("-" * len(header))
+    med = {}
+    for bench, label in NET_START:
+        by_tool = net.get(bench, {})
+        stats = {}
+        for tool in ("nook", "podman"):
+            values = [v["ms"] for v in by_tool.get(tool, [])]
+            stats[tool] = (statistics.median(values), statistics.mean(values)) if values else (None, None)
+            med[(bench, tool)] = stats[tool][0]
+        r = ratio(stats["podman"][0], stats["nook"][0])
+        print(f"{label:40} {fmt(stats['nook'][0]):>9} {fmt(stats['nook'][1]):>10} "
+              f"{fmt(stats['podman'][0]):>11} {fmt(stats['podman'][1]):>12} {fmt(r):>12}")
+        for tool in ("nook", "podman"):
+            note = net_note(bench, tool, skipped, failed)
+            if note:
+                print(note)
+        results.append(f"RESULT {bench} nook_ms={fmt(stats['nook'][0])} nook_mean_ms={fmt(stats['nook'][1])} "
+                       f"podman_ms={fmt(stats['podman'][0])} podman_mean_ms={fmt(stats['podman'][1])} "
+                       f"ratio_podman={fmt(r)}")
+
+    def added(bench, tool):
+        a, b = med.get((bench, tool)), med.get(("net.start.none", tool))
+        return None if a is None or b is None else a - b
+    for bench, what in (("net.start.slirp", "slirp4netns"), ("net.start.port", "slirp4netns and -p")):
+        nook, podman = added(bench, "nook"), added(bench, "podman")
+        print(f"  added by {what} (median - median with --network none): nook {fmt(nook)} ms, "
+              f"podman {fmt(podman)} ms")
+        results.append(f"RESULT {bench}.added nook_ms={fmt(nook)} podman_ms={fmt(podman)}")
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: summary.py RESULTS_FILE", file=sys.stderr)
         return 2
-    pull, lists, skipped, failed, ctr = parse(sys.argv[1])
+    pull, lists, skipped, failed, ctr, net = parse(sys.argv[1])
     results = []
     pull_benches = sorted(set(pull) | {b for b, _ in skipped if b.startswith("pull.")} |
                           {b for b, _ in failed if b.startswith("pull.")})
@@ -269,6 +399,7 @@ def main():
         report_pull(bench, pull.get(bench, {}), skipped, failed, results)
     report_list(lists, skipped, results)
     report_containers(ctr, skipped, failed, results)
+    report_network(net, skipped, failed, results)
     print()
     for line in results:
         print(line)
