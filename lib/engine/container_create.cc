@@ -287,7 +287,11 @@ Result<std::string> create_container(const Settings& settings, const ContainerCr
   spec_options.ulimits = settings.config.containers_conf.containers.default_ulimits;
   spec_options.ulimits.insert(spec_options.ulimits.end(), options.ulimits.begin(), options.ulimits.end());
   spec_options.shm_size = options.shm_size.empty() ? settings.config.containers_conf.containers.shm_size : options.shm_size;
-  spec_options.network_mode = network_mode.kind == network::ModeKind::Host ? "host" : network_mode.kind == network::ModeKind::Ns ? "ns:" + network_mode.value : "private";
+  // The spec's view: a network namespace of its own unless host or a given one (container:'s path
+  // is only known at start: join_network_container).
+  spec_options.network_mode = network_mode.kind == network::ModeKind::Host ? "host"
+                              : network_mode.kind == network::ModeKind::Ns ? "ns:" + network_mode.value
+                                                                           : "private";
   spec_options.rootless = settings.config.rootless;
   spec_options.umask = options.umask.empty() ? settings.config.containers_conf.containers.umask : options.umask;
   NOOK_TRY_VOID(apply_security_options(options.security_opt, spec_options));

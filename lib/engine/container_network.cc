@@ -82,6 +82,11 @@ Result<ContainerPorts> resolve_container_ports(const ContainerCreateOptions& opt
   return ports;
 }
 
+std::string_view network_container(std::string_view network_mode) {
+  constexpr std::string_view kPrefix = "container:";
+  return network_mode.starts_with(kPrefix) ? network_mode.substr(kPrefix.size()) : std::string_view();
+}
+
 Result<void> resolve_network_container(const container::ContainerStore& containers, network::NetworkMode& mode) {
   if (mode.kind != network::ModeKind::Container) return {};
   container::Container target = NOOK_TRY(containers.find(mode.value));
@@ -92,9 +97,8 @@ Result<void> resolve_network_container(const container::ContainerStore& containe
 
 std::vector<std::string> network_dependents(const std::vector<container::Container>& containers, std::string_view id) {
   std::vector<std::string> ids;
-  std::string mode = fmt::format("container:{}", id);
   for (const container::Container& other : containers) {
-    if (other.network_mode == mode) ids.push_back(other.id);
+    if (network_container(other.network_mode) == id) ids.push_back(other.id);
   }
   std::sort(ids.begin(), ids.end());
   return ids;
@@ -105,14 +109,14 @@ Result<pid_t> userns_to_share(const Settings& settings, const std::vector<std::s
   if (!settings.config.rootless) return 0;
   std::vector<std::string> targets;
   for (const std::string& flag : network_flags) {
-    if (flag.starts_with("container:")) targets.push_back(flag.substr(10));
+    if (!network_container(flag).empty()) targets.emplace_back(network_container(flag));
   }
   if (targets.empty() && containers.empty()) return 0;
   auto store = container::ContainerStore::open(settings.config.graph_root, true);
   if (!store) return 0;  // no store yet, so nothing runs
   for (const std::string& key : containers) {
     auto record = store->find(key);
-    if (record && record->network_mode.starts_with("container:")) targets.push_back(record->network_mode.substr(10));
+    if (record && !network_container(record->network_mode).empty()) targets.emplace_back(network_container(record->network_mode));
   }
   for (const std::string& key : targets) {
     auto target = store->find(key);
@@ -137,8 +141,8 @@ Result<SharedNetworkFiles> share_network_files(const container::ContainerStore& 
                                                const container::Container& record, const std::string& hostname) {
   container::ContainerPaths own = store.paths(record.id);
   SharedNetworkFiles files{.hosts = own.userdata + "/hosts", .resolv = own.userdata + "/resolv.conf"};
-  if (!record.network_mode.starts_with("container:")) return files;
-  container::Container target = NOOK_TRY(store.find(record.network_mode.substr(10)));
+  if (network_container(record.network_mode).empty()) return files;
+  container::Container target = NOOK_TRY(store.find(network_container(record.network_mode)));
   container::ContainerPaths theirs = store.paths(target.id);
   if (!target.no_hosts && !record.no_hosts) {
     files.hosts = theirs.userdata + "/hosts";
@@ -149,8 +153,8 @@ Result<SharedNetworkFiles> share_network_files(const container::ContainerStore& 
 }
 
 void unshare_network_files(const container::ContainerStore& store, const container::Container& record) {
-  if (!record.network_mode.starts_with("container:") || record.no_hosts) return;
-  auto target = store.find(record.network_mode.substr(10));
+  if (network_container(record.network_mode).empty() || record.no_hosts) return;
+  auto target = store.find(network_container(record.network_mode));
   auto hostname = sys::read_file(store.paths(record.id).userdata + "/hostname");
   if (!target || !hostname) return;
   std::string path = store.paths(target->id).userdata + "/hosts";
@@ -167,8 +171,8 @@ void unshare_network_files(const container::ContainerStore& store, const contain
 
 Result<void> join_network_container(const Settings& settings, const container::ContainerStore& store,
                                     const container::Container& record, const container::ContainerPaths& paths) {
-  if (!record.network_mode.starts_with("container:")) return {};
-  container::Container target = NOOK_TRY(store.find(record.network_mode.substr(10)));
+  if (network_container(record.network_mode).empty()) return {};
+  container::Container target = NOOK_TRY(store.find(network_container(record.network_mode)));
   reconcile_view(store, target);
   if (!has_process(target)) {
     NOOK_DEBUG(Store, "container {}: starting {}, whose network namespace it shares", record.id, target.id);

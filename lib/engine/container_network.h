@@ -38,6 +38,10 @@ struct ContainerPorts {
 [[nodiscard]] Result<void> resolve_network_container(const container::ContainerStore& containers,
                                                      network::NetworkMode& mode);
 
+// The container whose network namespace `network_mode` (a --network value or a record's) names
+// with container:NAME|ID; "" for every other mode.
+std::string_view network_container(std::string_view network_mode);
+
 // Of `containers` (the store's list), those whose network namespace is `id`'s (--network
 // container:ID), by id.
 std::vector<std::string> network_dependents(const std::vector<container::Container>& containers, std::string_view id);

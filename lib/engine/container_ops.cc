@@ -184,7 +184,7 @@ Result<std::vector<ContainerResult>> remove_containers(const Settings& settings,
   std::vector<Target> targets = NOOK_TRY(resolve_targets(store, keys, options.all));
   // A container sharing another's network goes before it (rm -a, or both named).
   std::stable_partition(targets.begin(), targets.end(), [](const Target& t) {
-    return t.record && t.record->network_mode.starts_with("container:");
+    return t.record && !network_container(t.record->network_mode).empty();
   });
   auto named = [&](const std::string& id) {
     return std::any_of(targets.begin(), targets.end(), [&](const Target& t) { return t.record && t.record->id == id; });

@@ -17,6 +17,13 @@ container::Container with_mode(std::string id, std::string mode) {
   return c;
 }
 
+TEST(NetworkContainer, TheNameAfterTheContainerPrefixOnly) {
+  EXPECT_EQ(network_container("container:web"), "web");
+  EXPECT_EQ(network_container("container:"), "");
+  EXPECT_EQ(network_container("slirp4netns"), "");
+  EXPECT_EQ(network_container("ns:/run/netns/container:x"), "");
+}
+
 TEST(NetworkDependents, OnlyThoseSharingThatContainersNamespace) {
   std::vector<container::Container> all = {with_mode("c", "container:a"), with_mode("a", "slirp4netns"),
                                            with_mode("b", "container:a"), with_mode("d", "container:b"),
